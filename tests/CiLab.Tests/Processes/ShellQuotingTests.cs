@@ -1,0 +1,24 @@
+using CiLab.Processes;
+
+namespace CiLab.Tests.Processes;
+
+public sealed class ShellQuotingTests
+{
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("with space")]
+    [InlineData("it's")]
+    [InlineData("$HOME and `cmd` and $(cmd)")]
+    [InlineData("line1\nline2")]
+    [InlineData("")]
+    [InlineData("\"double\" 'single' \\ back")]
+    public async Task A_quoted_word_reads_back_identically_in_a_real_shell(string word)
+    {
+        var script = "printf %s " + ShellQuoting.Quote(word);
+        var result = await Command.Create("sh").WithArguments("-c", script).ExecuteAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(word, result.StandardOutput);
+    }
+
+    [Fact]
+    public void Safe_words_are_left_unquoted() => Assert.Equal("./a-b_c/d.txt", ShellQuoting.Quote("./a-b_c/d.txt"));
+}
