@@ -1,0 +1,75 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace CiLab.Testing;
+
+/// <summary>A test case while its output streams in: bounded output, then a result.</summary>
+internal sealed partial class CaseBuilder(string className, string name)
+{
+    internal const int OutputLimit = 64 * 1024;
+    private const int PassedOutputLimit = 8 * 1024;
+
+    private readonly StringBuilder _output = new();
+    private int _trimmed;
+
+    public string ClassName { get; } = className;
+
+    public string Name { get; } = name;
+
+    public void AppendLine(string line)
+    {
+        _output.Append(line).Append('\n');
+        if (_output.Length > OutputLimit)
+        {
+            // Keep the end: that is where failures and panics are.
+            var remove = _output.Length - (OutputLimit * 3 / 4);
+            _output.Remove(0, remove);
+            _trimmed += remove;
+        }
+    }
+
+    public string Output => _trimmed > 0 ? $"[… {_trimmed} earlier characters trimmed …]\n{_output}" : _output.ToString();
+
+    public TestCaseResult Finish(TestOutcome outcome, TimeSpan duration, string? message = null)
+    {
+        var output = Output;
+        if (outcome == TestOutcome.Passed && output.Length > PassedOutputLimit)
+        {
+            output = "[… trimmed …]\n" + output[^PassedOutputLimit..];
+        }
+
+        var location = outcome == TestOutcome.Passed ? null : FindLocation(output);
+        return new TestCaseResult
+        {
+            ClassName = ClassName,
+            Name = Name,
+            Outcome = outcome,
+            Duration = duration,
+            Message = message ?? (outcome == TestOutcome.Passed ? null : location is { Message.Length: > 0 } ? location.Value.Message : FirstMeaningfulLine(output)),
+            Output = output,
+            File = location?.File,
+            Line = location?.Line,
+        };
+    }
+
+    /// <summary>
+    /// The last "file.go:12: message" in the output (Go prints the failing call last), else Test::More's
+    /// "at file line 12." or bats' "(in test file file, line 12)".
+    /// </summary>
+    internal static (string File, int Line, string Message)? FindLocation(string output)
+    {
+        var match = SourceLocation().Matches(output).LastOrDefault() ?? OtherLocation().Match(output);
+        return match.Success
+            ? (match.Groups["file"].Value, int.Parse(match.Groups["line"].Value, System.Globalization.CultureInfo.InvariantCulture), match.Groups["message"].Value.Trim())
+            : null;
+    }
+
+    private static string? FirstMeaningfulLine(string output) =>
+        output.Split('\n').Select(l => l.Trim().TrimStart('#').Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith("=== ", StringComparison.Ordinal) && !l.StartsWith("--- ", StringComparison.Ordinal));
+
+    [GeneratedRegex(@"^\s*(?<file>[\w./-]+\.\w+):(?<line>\d+):(?<message>.*)$", RegexOptions.Multiline)]
+    private static partial Regex SourceLocation();
+
+    [GeneratedRegex(@"(?:\bat (?<file>\S+) line (?<line>\d+)\.|\(in test file (?<file>[^,]+), line (?<line>\d+)\))(?<message>)")]
+    private static partial Regex OtherLocation();
+}
