@@ -5,12 +5,20 @@ namespace CiLab.Cli;
 /// <summary>The cilab command tree. Each verb calls the library, exactly as the build's targets do.</summary>
 public static class CliApplication
 {
-    /// <summary>Builds the root command with every verb.</summary>
+    /// <summary>Exit code for a test that failed.</summary>
+    public const int TestsFailed = 1;
+
+    /// <summary>Exit code for unreadable input or bad usage.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>Builds the root command with every verb, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>
     public static RootCommand CreateRootCommand(TextWriter output, TextWriter error)
     {
         var root = new RootCommand("cilab: run a project's tests inside real QEMU virtual machines.");
-        _ = output;
-        _ = error;
+        var results = new Command("results", "Work with test results.");
+        results.Subcommands.Add(ResultsConvertCommand.Create(output, error));
+        root.Subcommands.Add(results);
+        root.Subcommands.Add(ReportCommand.Create(output, error));
         return root;
     }
 
@@ -19,6 +27,18 @@ public static class CliApplication
     {
         var root = CreateRootCommand(output, error);
         var configuration = new InvocationConfiguration { Output = output, Error = error };
-        return await root.Parse(args).InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var parseError in parse.Errors)
+            {
+                await error.WriteLineAsync($"error: {parseError.Message}").ConfigureAwait(false);
+            }
+
+            await error.WriteLineAsync("Run 'cilab --help' for usage.").ConfigureAwait(false);
+            return BadInput;
+        }
+
+        return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 }

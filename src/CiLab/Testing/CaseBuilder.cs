@@ -45,7 +45,7 @@ internal sealed partial class CaseBuilder(string className, string name)
             Name = Name,
             Outcome = outcome,
             Duration = duration,
-            Message = message ?? (outcome == TestOutcome.Passed ? null : location is { Message.Length: > 0 } ? location.Value.Message : FirstMeaningfulLine(output)),
+            Message = message ?? (outcome == TestOutcome.Passed ? null : location is { Message.Length: > 0 } ? location.Value.Message : FirstMeaningfulLine(output) ?? $"{outcome.ToString().ToLowerInvariant()} without a message"),
             Output = output,
             File = location?.File,
             Line = location?.Line,

@@ -1,0 +1,88 @@
+using CiLab.GitHub;
+using CiLab.Testing;
+
+namespace CiLab.Tests.GitHub;
+
+public sealed class GitHubReporterTests : IDisposable
+{
+    private const string Sha = "89abcdef0123456789abcdef0123456789abcdef";
+    private readonly FakeGitHubServer _server = new();
+    private readonly HttpClient _http = new();
+    private readonly string _directory = Directory.CreateTempSubdirectory("cilab-gh-").FullName;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Without_a_token_it_says_so_and_posts_nothing()
+    {
+        var log = new StringWriter();
+        var posted = await new GitHubReporter(new GitHubContext { Repository = "octo/lab", Sha = Sha }, log, _http).PostAsync("phase4", Report(), Ct);
+        Assert.False(posted);
+        Assert.Contains("No GitHub token", log.ToString(), StringComparison.Ordinal);
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
+    public async Task With_a_token_it_posts_a_status_and_a_check_run_and_masks_the_token()
+    {
+        var log = new StringWriter();
+        var context = new GitHubContext { IsActions = true, Repository = "octo/lab", Sha = Sha, ApiUrl = _server.BaseUrl, Token = FakeGitHubServer.Token };
+        var posted = await new GitHubReporter(context, log, _http).PostAsync("phase4", Report(), Ct);
+
+        Assert.True(posted);
+        Assert.Empty(_server.Violations);
+        Assert.Equal(["POST", "POST"], _server.Requests.Select(r => r.Method));
+        var text = log.ToString();
+        Assert.StartsWith($"::add-mask::{FakeGitHubServer.Token}", text, StringComparison.Ordinal);
+        Assert.Equal(1, text.Split(FakeGitHubServer.Token).Length - 1);
+        Assert.Contains("Posted commit status cilab/phase4: Failure", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_token_that_cannot_create_check_runs_still_posts_the_status_and_says_what_to_grant()
+    {
+        _server.AnswerNextCheckRunWithForbidden();
+        var log = new StringWriter();
+        var context = new GitHubContext { Repository = "octo/lab", Sha = Sha, ApiUrl = _server.BaseUrl, Token = FakeGitHubServer.Token };
+        var posted = await new GitHubReporter(context, log, _http).PostAsync("phase4", Report(), Ct);
+
+        Assert.True(posted);
+        Assert.Equal(["/repos/octo/lab/statuses/" + Sha, "/repos/octo/lab/check-runs"], _server.Requests.Select(r => r.Path));
+        Assert.Contains("grant 'checks: write'", log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Inside_Actions_it_folds_suites_annotates_failures_and_appends_the_job_summary()
+    {
+        var summary = Path.Combine(_directory, "summary.md");
+        var log = new StringWriter();
+        new GitHubReporter(new GitHubContext { IsActions = true, StepSummaryPath = summary }, log, _http)
+            .WriteActionsOutput("TestPhase4", Report(), [new("restore", TimeSpan.FromSeconds(0.2)), new("test", TimeSpan.FromSeconds(3))]);
+
+        var text = log.ToString();
+        Assert.Contains("::group::TestPhase4: worker", text, StringComparison.Ordinal);
+        Assert.Contains("::endgroup::", text, StringComparison.Ordinal);
+        Assert.Contains("::error file=worker_test.go,line=12,title=worker › TestMounts::mount busy%0Aretry", text, StringComparison.Ordinal);
+        var markdown = File.ReadAllText(summary);
+        Assert.Contains("| worker | 1 | 1 | 0 | 0 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| restore | 0.2 s |", markdown, StringComparison.Ordinal);
+        Assert.Contains("TestMounts", markdown, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _server.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private static TestReport Report() => new([new TestSuiteResult
+    {
+        Name = "worker",
+        Cases =
+        [
+            new TestCaseResult { ClassName = "worker", Name = "TestChroot", Outcome = TestOutcome.Passed },
+            new TestCaseResult { ClassName = "worker", Name = "TestMounts", Outcome = TestOutcome.Failed, Message = "mount busy\nretry", File = "worker_test.go", Line = 12, Output = "worker_test.go:12: mount busy" },
+        ],
+    }]);
+}
