@@ -1,5 +1,9 @@
+using CiLab.Build.Bench;
 using CiLab.Build.Engine;
+using CiLab.GitHub;
+using CiLab.Host;
 using CiLab.Processes;
+using CiLab.Testing;
 
 namespace CiLab.Build;
 
@@ -48,6 +52,39 @@ internal sealed class Build : NukeBuild
             {
                 Console.WriteLine($"  {Path.GetRelativePath(RootDirectory, package)}");
             }
+        });
+
+    Target Report => _ => _
+        .Description("Post a GitHub commit status and check run for each JUnit file in artifacts/test-results (needs GITHUB_TOKEN)")
+        .After(Test, TestPhase4, TestUpgrade)
+        .AssuredAfterFailure()
+        .Executes(async ct =>
+        {
+            var files = Directory.Exists(TestResultsDirectory) ? Directory.GetFiles(TestResultsDirectory, "*.xml").Order(StringComparer.Ordinal).ToList() : [];
+            if (files.Count == 0)
+            {
+                Console.WriteLine("No JUnit files in artifacts/test-results: nothing to report.");
+                return;
+            }
+
+            var reporter = new GitHubReporter(GitHubContext.FromEnvironment(), Console.Out);
+            foreach (var file in files)
+            {
+                await reporter.PostAsync(Path.GetFileNameWithoutExtension(file), JUnitReader.ReadFile(file), ct);
+            }
+        });
+
+    Target Bench => _ => _
+        .Description("Measure CiLab against the plain shell way; writes artifacts/bench/results.md and .json")
+        .DependsOn(Compile)
+        .Executes(async ct =>
+        {
+            await HostPrerequisites.EnsureAsync([new HostTool("gotestsum", "gotestsum"), new HostTool("time", "time")], Console.Out, ct);
+            var table = new BenchTable();
+            var cilab = Path.Combine(RootDirectory, "src", "CiLab.Cli", "bin", Configuration.ToString(), "net10.0", "CiLab.Cli.dll");
+            await ConvertBench.RunAsync(table, cilab, Path.Combine(ArtifactsDirectory, "bench", "work"), ct);
+            table.Write(Path.Combine(ArtifactsDirectory, "bench"));
+            Console.WriteLine($"Wrote {Path.Combine("artifacts", "bench", "results.md")}");
         });
 
     Target GenerateSchema => _ => _

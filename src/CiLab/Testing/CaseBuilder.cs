@@ -7,7 +7,7 @@ namespace CiLab.Testing;
 internal sealed partial class CaseBuilder(string className, string name)
 {
     internal const int OutputLimit = 64 * 1024;
-    private const int PassedOutputLimit = 8 * 1024;
+    private const int PassedOutputLimit = 512; // Passed tests are many; their logs matter little.
 
     private readonly StringBuilder _output = new();
     private int _trimmed;

@@ -1,0 +1,79 @@
+using CiLab.Processes;
+
+namespace CiLab.Host;
+
+/// <summary>
+/// Checks that the host has the programs a run needs and, on Debian or Ubuntu as root (or with passwordless
+/// sudo), installs the missing ones with apt-get. Elsewhere it stops with the exact command to run.
+/// </summary>
+public static class HostPrerequisites
+{
+    /// <summary>The tools of <paramref name="tools"/> whose command is not on PATH.</summary>
+    public static IReadOnlyList<HostTool> FindMissing(IEnumerable<HostTool> tools) =>
+        [.. tools.Where(t => FindOnPath(t.Command) is null).DistinctBy(t => t.Command)];
+
+    /// <summary>The full path of <paramref name="command"/> on PATH (or the standard sbin folders), or null.</summary>
+    public static string? FindOnPath(string command)
+    {
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/local/sbin", "/usr/sbin", "/sbin"]);
+        return path.Select(d => Path.Combine(d, command)).FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>Makes sure every tool is there, installing what is missing when this host allows it.</summary>
+    /// <exception cref="HostPrerequisitesMissingException">Something is missing and cannot be installed here.</exception>
+    public static async Task EnsureAsync(IEnumerable<HostTool> tools, TextWriter log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var missing = FindMissing(tools);
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        var packages = missing.Select(t => t.DebianPackage).Distinct().Order(StringComparer.Ordinal).ToList();
+        var commands = string.Join(", ", missing.Select(t => t.Command));
+        var install = $"apt-get install -y {string.Join(' ', packages)}";
+        if (!File.Exists("/etc/debian_version") || FindOnPath("apt-get") is null)
+        {
+            throw new HostPrerequisitesMissingException($"Missing on this host: {commands}. Install them with your package manager (on Debian/Ubuntu: sudo {install}).");
+        }
+
+        var prefix = await ElevationPrefixAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new HostPrerequisitesMissingException($"Missing on this host: {commands}. Run: sudo apt-get update && sudo {install}");
+        log.WriteLine($"Installing missing host packages: {string.Join(' ', packages)}");
+        await RunAsync(prefix, ["apt-get", "update", "-qq"], log, cancellationToken).ConfigureAwait(false);
+        await RunAsync(prefix, ["apt-get", "install", "-y", "-qq", "--no-install-recommends", .. packages], log, cancellationToken).ConfigureAwait(false);
+        var still = FindMissing(missing);
+        if (still.Count > 0)
+        {
+            throw new HostPrerequisitesMissingException($"apt-get ran, but these are still missing: {string.Join(", ", still.Select(t => t.Command))}.");
+        }
+    }
+
+    private static async Task<string[]?> ElevationPrefixAsync(CancellationToken cancellationToken)
+    {
+        if (Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root")
+        {
+            return [];
+        }
+
+        if (FindOnPath("sudo") is null)
+        {
+            return null;
+        }
+
+        var sudo = await Command.Create("sudo").WithArguments("-n", "true").WithValidation(false).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        return sudo.IsSuccess ? ["sudo", "-n"] : null;
+    }
+
+    private static async Task RunAsync(string[] prefix, string[] command, TextWriter log, CancellationToken cancellationToken)
+    {
+        string[] argv = [.. prefix, .. command];
+        await Command.Create(argv[0]).WithArguments(argv[1..])
+            .WithEnvironmentVariable("DEBIAN_FRONTEND", "noninteractive")
+            .WithStandardOutputLine(log.WriteLine)
+            .WithStandardErrorLine(log.WriteLine)
+            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

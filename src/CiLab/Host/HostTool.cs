@@ -1,0 +1,25 @@
+namespace CiLab.Host;
+
+/// <summary>A program CiLab needs on the host, and the Debian package that provides it.</summary>
+/// <param name="Command">The executable looked up on PATH, e.g. <c>qemu-system-x86_64</c>.</param>
+/// <param name="DebianPackage">The Debian/Ubuntu package that installs it, e.g. <c>qemu-system-x86</c>.</param>
+public sealed record HostTool(string Command, string DebianPackage)
+{
+    /// <summary>What booting and snapshotting guests needs.</summary>
+    public static IReadOnlyList<HostTool> Virtualization { get; } =
+    [
+        new("qemu-system-x86_64", "qemu-system-x86"),
+        new("qemu-img", "qemu-utils"),
+        new("ssh", "openssh-client"),
+        new("ssh-keygen", "openssh-client"),
+        new("rsync", "rsync"),
+    ];
+
+    /// <summary>What building the default Debian guest image needs.</summary>
+    public static IReadOnlyList<HostTool> ImageBuilding { get; } =
+    [
+        new("mmdebstrap", "mmdebstrap"),
+        new("mkfs.ext4", "e2fsprogs"),
+        new("qemu-img", "qemu-utils"),
+    ];
+}
