@@ -1,0 +1,26 @@
+namespace CiLab.Labs;
+
+/// <summary>A guest image: built from a recipe, or brought by the user as a local file.</summary>
+public sealed record ImageDefinition
+{
+    /// <summary>The name VMs refer to it by.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The recipe that builds it (<c>debian</c>), or null for a user image.</summary>
+    public string? Recipe { get; init; }
+
+    /// <summary>A user image: a local qcow2 or raw file (relative to the lab file).</summary>
+    public string? Path { get; init; }
+
+    /// <summary>The Debian suite for the debian recipe.</summary>
+    public string Suite { get; init; } = "bookworm";
+
+    /// <summary>Extra packages for the recipe.</summary>
+    public IReadOnlyList<string> Packages { get; init; } = [];
+
+    /// <summary>The root filesystem size.</summary>
+    public long DiskBytes { get; init; } = 4L << 30;
+
+    /// <summary>A shell script run in the image at build time (relative to the lab file).</summary>
+    public string? Provision { get; init; }
+}

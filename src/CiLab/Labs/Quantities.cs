@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace CiLab.Labs;
+
+/// <summary>Sizes (<c>512M</c>, <c>2G</c>) and durations (<c>90s</c>, <c>10m</c>, <c>1h</c>) as lab files write them.</summary>
+public static partial class Quantities
+{
+    /// <summary>Bytes in <paramref name="text"/> (K, M, G, T; binary units; optional "iB"/"B"), or null when it is not a size.</summary>
+    public static long? ParseSize(string text)
+    {
+        var match = Size().Match(text.Trim());
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        var shift = match.Groups["unit"].Value.ToUpperInvariant() switch { "" => 0, "K" => 10, "M" => 20, "G" => 30, _ => 40 };
+        var value = double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture) * (1L << shift);
+        return value is > 0 and < long.MaxValue ? (long)value : null;
+    }
+
+    /// <summary>The duration in <paramref name="text"/> (ms, s, m, h; a bare number is seconds), or null.</summary>
+    public static TimeSpan? ParseDuration(string text)
+    {
+        var match = Duration().Match(text.Trim());
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        var value = double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
+        return match.Groups["unit"].Value switch
+        {
+            "ms" => TimeSpan.FromMilliseconds(value),
+            "" or "s" => TimeSpan.FromSeconds(value),
+            "m" => TimeSpan.FromMinutes(value),
+            _ => TimeSpan.FromHours(value),
+        };
+    }
+
+    [GeneratedRegex(@"^(?<value>\d+(?:\.\d+)?)\s*(?<unit>[KMGTkmgt]?)(?:i?B)?$")]
+    private static partial Regex Size();
+
+    [GeneratedRegex(@"^(?<value>\d+(?:\.\d+)?)\s*(?<unit>ms|s|m|h|)$")]
+    private static partial Regex Duration();
+}

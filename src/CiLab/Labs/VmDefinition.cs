@@ -1,0 +1,38 @@
+namespace CiLab.Labs;
+
+/// <summary>One virtual machine of a lab.</summary>
+public sealed record VmDefinition
+{
+    /// <summary>Its name, unique in the lab.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The image it boots (its own overlay over it).</summary>
+    public required string Image { get; init; }
+
+    /// <summary>Virtual CPUs.</summary>
+    public int Cpus { get; init; } = 2;
+
+    /// <summary>Memory in bytes.</summary>
+    public long MemoryBytes { get; init; } = 1L << 30;
+
+    /// <summary>The host port for SSH; 0 picks a free one.</summary>
+    public int SshPort { get; init; }
+
+    /// <summary>More forwarded ports.</summary>
+    public IReadOnlyList<PortForward> Ports { get; init; } = [];
+
+    /// <summary>The SSH user.</summary>
+    public string User { get; init; } = "cilab";
+
+    /// <summary>How commands gain root.</summary>
+    public Elevation Elevation { get; init; } = Elevation.Doas;
+
+    /// <summary>A read-only VM cannot be stopped, restored, snapshotted or destroyed by CiLab.</summary>
+    public bool ReadOnly { get; init; }
+
+    /// <summary>How long a boot may take until SSH answers.</summary>
+    public TimeSpan BootTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary><c>auto</c>, <c>kvm</c> or <c>tcg</c>.</summary>
+    public string Accelerator { get; init; } = "auto";
+}

@@ -1,0 +1,99 @@
+using CiLab.Labs;
+using CiLab.Testing;
+
+namespace CiLab.Tests.Labs;
+
+public sealed class LabFileTests
+{
+    private const string Good = """
+        images:
+          - name: debian
+            recipe: debian
+            packages: [golang-go, git]
+            disk: 4G
+        vms:
+          - name: phase4
+            image: debian
+            memory: 1536M
+            ssh-port: auto
+            ports: ["8080:80", "9000"]
+            elevation: doas
+            boot-timeout: 5m
+        suites:
+          - name: phase4
+            vm: phase4
+            run: go test -json ./internal/worker/...
+            directory: examples/mountlab
+            elevation: doas
+            format: go-test-json
+            timeout: 10m
+            env:
+              MOUNTLAB_FAIL: "1"
+        """;
+
+    [Fact]
+    public void A_valid_lab_file_reads_into_the_model()
+    {
+        var lab = LabFile.Parse(Good, "/labs/lab.yaml");
+        var vm = lab.Vm("phase4");
+        Assert.Equal(1536L << 20, vm.MemoryBytes);
+        Assert.Equal(0, vm.SshPort);
+        Assert.Equal([new PortForward(8080, 80), new PortForward(0, 9000)], vm.Ports);
+        Assert.Equal(Elevation.Doas, vm.Elevation);
+        Assert.Equal(TimeSpan.FromMinutes(5), vm.BootTimeout);
+        Assert.Equal(["golang-go", "git"], lab.Image("debian").Packages);
+        var suite = lab.Suite("phase4");
+        Assert.Equal(TestOutputFormat.GoTestJson, suite.Format);
+        Assert.Equal("1", suite.Environment["MOUNTLAB_FAIL"]);
+        Assert.Equal(TimeSpan.FromMinutes(10), suite.Timeout);
+    }
+
+    public static TheoryData<string, string, int, string> BadInputs() => new()
+    {
+        { "vms:\n  - name: a\n    image: debian\n    memory: 2GG\n", "vms[0].memory", 4, "'2GG' is not a size" },
+        { "vms:\n  - name: a\n    image: debian\n    memroy: 2G\n", "vms[0].memroy", 4, "did you mean 'memory'" },
+        { "images:\n  - name: debian\n    recipe: debian\nvms:\n  - name: a\n    image: debian\n  - name: a\n    image: debian\n", "vms.a", 7, "used 2 times" },
+        { "images:\n  - name: debian\n    recipe: debian\nvms:\n  - name: a\n    image: debian\n    ssh-port: 2222\n  - name: b\n    image: debian\n    ports: [\"2222:22\"]\n", "vms.b", 8, "host port 2222 is already forwarded by VM 'a'" },
+        { "vms:\n  - name: a\n    image: nowhere\n", "vms[0].image", 3, "no image named 'nowhere'" },
+        { "images:\n  - name: mine\n    path: missing.qcow2\n", "images[0].path", 3, "no image file at" },
+        { "images:\n  - name: x\n    recipe: fedora\n", "images[0].recipe", 3, "unknown recipe 'fedora'" },
+        { "images:\n  - name: x\n    recipe: debian\nvms:\n  - name: a\n    image: x\n    elevation: su\n", "vms[0].elevation", 7, "not one of none, sudo, doas" },
+        { "images:\n  - name: x\n    recipe: debian\nvms:\n  - name: a\n    image: x\n    ssh-port: 70000\n", "vms[0].ssh-port", 7, "'70000' is not a port" },
+        { "images:\n  - name: x\n    recipe: debian\nvms:\n  - name: a\n    image: x\nsuites:\n  - name: s\n    vm: a\n    run: make\n    format: nunit\n", "suites[0].format", 11, "unknown format 'nunit'" },
+        { "images:\n  - name: x\n    recipe: debian\nvms:\n  - name: a\n    image: x\n    ports: [\"80:http\"]\n", "vms[0].ports[0]", 7, "is not a port forward" },
+        { "vms:\n  - name: a\n    image: x\n    cpus: many\n", "vms[0].cpus", 4, "not a whole number" },
+        { "vms:\n  - name: a\n    image: x\n    boot-timeout: soon\n", "vms[0].boot-timeout", 4, "not a duration" },
+        { "vms:\n  - name: a\n", "vms[0].image", 2, "is required" },
+        { "vmz: []\n", "vmz", 1, "did you mean 'vms'" },
+        { "vms:\n  - name: a\n    image: [x\n", "(syntax)", 4, "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public void Each_bad_input_names_its_line_and_key(string yaml, string key, int line, string message)
+    {
+        var e = Assert.Throws<LabFileException>(() => LabFile.Parse(yaml, "/labs/lab.yaml"));
+        var error = Assert.Single(e.Errors, x => x.Key == key);
+        Assert.Equal(line, error.Line);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"/labs/lab.yaml:{line}:", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void All_errors_are_reported_at_once()
+    {
+        var e = Assert.Throws<LabFileException>(() => LabFile.Parse("vms:\n  - name: a\n    image: x\n    memory: lots\n    cpus: 0\n    colour: red\n", "lab.yaml"));
+        Assert.True(e.Errors.Count >= 4, string.Join("\n", e.Errors));
+    }
+
+    [Theory]
+    [InlineData("512M", 512L << 20)]
+    [InlineData("2G", 2L << 30)]
+    [InlineData("1.5GiB", 3L << 29)]
+    [InlineData("64k", 64L << 10)]
+    public void Sizes_are_binary_units(string text, long bytes) => Assert.Equal(bytes, Quantities.ParseSize(text));
+
+    [Fact]
+    public void A_missing_lab_file_says_where_it_looked() =>
+        Assert.Contains("/nowhere/lab.yaml", Assert.Throws<FileNotFoundException>(() => LabFile.Load("/nowhere/lab.yaml")).Message, StringComparison.Ordinal);
+}
