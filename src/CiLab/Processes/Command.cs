@@ -37,6 +37,9 @@ public sealed record Command
     /// <summary>Called with each line the process writes to standard error, as it arrives.</summary>
     public Action<string>? StandardErrorLine { get; private init; }
 
+    /// <summary>On cancellation, how long the process gets after SIGTERM to clean up before its tree is killed.</summary>
+    public TimeSpan GracePeriod { get; private init; }
+
     /// <summary>How many characters of standard output the result keeps (the last ones).</summary>
     public int OutputLimit { get; private init; } = 4 * 1024 * 1024;
 
@@ -68,6 +71,9 @@ public sealed record Command
     /// <summary>Streams standard error line by line to <paramref name="onLine"/>.</summary>
     public Command WithStandardErrorLine(Action<string>? onLine) => this with { StandardErrorLine = onLine };
 
+    /// <summary>On cancellation, send SIGTERM first and wait up to <paramref name="grace"/> (for tools that must unmount or clean up).</summary>
+    public Command WithGracefulCancellation(TimeSpan grace) => this with { GracePeriod = grace };
+
     /// <summary>Bounds how much standard output the result keeps.</summary>
     public Command WithOutputLimit(int characters) => this with { OutputLimit = characters };
 
@@ -96,7 +102,7 @@ public sealed record Command
 
         var pumpOut = PumpAsync(process.StandardOutput, stdout, StandardOutputLine);
         var pumpErr = PumpAsync(process.StandardError, stderr, StandardErrorLine);
-        await using (cancellationToken.Register(() => KillTree(process)))
+        await using (cancellationToken.Register(() => Stop(process, GracePeriod)))
         {
             await WriteInputAsync(process).ConfigureAwait(false);
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
@@ -216,15 +222,27 @@ public sealed record Command
         }
     }
 
+    private static void Stop(Process process, TimeSpan grace)
+    {
+        if (grace > TimeSpan.Zero && Signals.Terminate(process.Id))
+        {
+            // Give it the grace period off the cancelling thread, then make sure.
+            _ = Task.Delay(grace, CancellationToken.None).ContinueWith(_ => KillTree(process), TaskScheduler.Default);
+            return;
+        }
+
+        KillTree(process);
+    }
+
     private static void KillTree(Process process)
     {
         try
         {
             process.Kill(entireProcessTree: true);
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
-            // Already exited.
+            // Already exited (or exiting).
         }
     }
 }

@@ -1,0 +1,26 @@
+namespace CiLab.Images;
+
+/// <summary>A guest image ready to boot: a disk that is never written (VMs get overlays), and how to start it.</summary>
+public sealed record BootableImage
+{
+    /// <summary>A stable id of this image's content (part of snapshot validity).</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The base disk.</summary>
+    public required string DiskPath { get; init; }
+
+    /// <summary><c>qcow2</c> or <c>raw</c>.</summary>
+    public string DiskFormat { get; init; } = "qcow2";
+
+    /// <summary>A kernel for direct boot, or null for firmware boot.</summary>
+    public string? KernelPath { get; init; }
+
+    /// <summary>The initrd for direct boot.</summary>
+    public string? InitrdPath { get; init; }
+
+    /// <summary>The kernel command line for direct boot.</summary>
+    public string KernelAppend { get; init; } = "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet";
+
+    /// <summary>The guest's public host key (<c>ssh-ed25519 AAAA...</c>) to pin, or null when unknown.</summary>
+    public string? HostPublicKey { get; init; }
+}

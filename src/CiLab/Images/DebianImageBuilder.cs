@@ -1,0 +1,113 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using CiLab.Labs;
+using CiLab.Processes;
+
+namespace CiLab.Images;
+
+/// <summary>
+/// The <c>debian</c> recipe: mmdebstrap from the Debian mirror (minbase, systemd, openssh-server, rsync, sudo,
+/// opendoas, a kernel, and the lab's packages), a user with passwordless doas and sudo, the lab's key, host keys
+/// made at build time, an ext4 root made with <c>mkfs.ext4 -d</c>, converted to qcow2, kernel and initrd beside it.
+/// </summary>
+public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
+{
+    private const string RecipeVersion = "debian-1";
+    private static readonly string[] BasePackages = ["systemd-sysv", "udev", "openssh-server", "rsync", "sudo", "opendoas", "linux-image-amd64", "iproute2", "procps", "ca-certificates"];
+
+    /// <summary>The image for <paramref name="image"/>: from the cache when an identical one was built, otherwise built now.</summary>
+    /// <exception cref="ImageBuildException">The build failed (a package that does not exist, no network to the mirror, ...).</exception>
+    public async Task<BootableImage> GetAsync(ImageDefinition image, string user, string authorizedKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var key = CacheKey(image, user, authorizedKey);
+        if (cache.Find(key) is { } cached)
+        {
+            log.WriteLine($"Image '{image.Name}' is up to date ({key}).");
+            return Describe(key, cached);
+        }
+
+        log.WriteLine($"Building image '{image.Name}' ({key}) with mmdebstrap; this takes a minute or two.");
+        var built = await cache.BuildAsync(key, (directory, ct) => BuildIntoAsync(directory, image, user, authorizedKey, ct), cancellationToken).ConfigureAwait(false);
+        return Describe(key, built);
+    }
+
+    /// <summary>The cache key: everything that changes the image's content.</summary>
+    public static string CacheKey(ImageDefinition image, string user, string authorizedKey)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var text = new StringBuilder()
+            .AppendLine(RecipeVersion).AppendLine(image.Suite).AppendLine(user).AppendLine(authorizedKey)
+            .AppendLine(string.Join(',', image.Packages.Order(StringComparer.Ordinal)))
+            .AppendLine(image.DiskBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .AppendLine(SetupScript())
+            .AppendLine(image.Provision is null ? string.Empty : File.ReadAllText(image.Provision));
+        return "debian-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+    }
+
+    private async Task BuildIntoAsync(string directory, ImageDefinition image, string user, string authorizedKey, CancellationToken cancellationToken)
+    {
+        var script = Path.Combine(directory, "setup.sh");
+        await File.WriteAllTextAsync(script, SetupScript(), cancellationToken).ConfigureAwait(false);
+        var hostKey = Path.Combine(directory, "ssh_host_ed25519_key");
+        await Command.Create("ssh-keygen").WithArguments("-q", "-t", "ed25519", "-N", "", "-C", "cilab-guest", "-f", hostKey).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+
+        var tail = new Queue<string>();
+        void Progress(string line)
+        {
+            tail.Enqueue(line);
+            if (tail.Count > 30)
+            {
+                tail.Dequeue();
+            }
+
+            if (line.StartsWith("I: ", StringComparison.Ordinal) || line.StartsWith("E: ", StringComparison.Ordinal))
+            {
+                log.WriteLine($"  [{image.Name}] {line[3..]}");
+            }
+        }
+
+        var packages = string.Join(',', BasePackages.Concat(image.Packages).Distinct());
+        var mmdebstrap = Command.Create("mmdebstrap")
+            .WithArguments("--variant=minbase", $"--include={packages}", $"--customize-hook=sh {ShellQuoting.Quote(script)} \"$1\"", image.Suite, "/dev/null")
+            .WithEnvironmentVariable("CILAB_USER", user)
+            .WithEnvironmentVariable("CILAB_AUTHORIZED_KEY", authorizedKey)
+            .WithEnvironmentVariable("CILAB_HOST_KEY", hostKey)
+            .WithEnvironmentVariable("CILAB_OUT", directory)
+            .WithEnvironmentVariable("CILAB_DISK_SIZE", $"{image.DiskBytes >> 20}M")
+            .WithEnvironmentVariable("CILAB_PROVISION", image.Provision)
+            .WithStandardOutputLine(Progress)
+            .WithStandardErrorLine(Progress)
+            .WithValidation(false)
+            // mmdebstrap must unmount /proc and /dev from its chroot before it goes.
+            .WithGracefulCancellation(TimeSpan.FromSeconds(20));
+        var result = await mmdebstrap.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        if (!result.IsSuccess)
+        {
+            throw new ImageBuildException($"mmdebstrap failed (exit code {result.ExitCode}) building image '{image.Name}'. Last lines:{Environment.NewLine}{string.Join(Environment.NewLine, tail)}");
+        }
+
+        log.WriteLine($"  [{image.Name}] converting to qcow2");
+        var raw = Path.Combine(directory, "root.ext4");
+        await Command.Create("qemu-img").WithArguments("convert", "-O", "qcow2", raw, Path.Combine(directory, "root.qcow2")).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        File.Delete(raw);
+        File.Delete(script);
+    }
+
+    private static BootableImage Describe(string key, string directory) => new()
+    {
+        Id = key,
+        DiskPath = Path.Combine(directory, "root.qcow2"),
+        KernelPath = Path.Combine(directory, "vmlinuz"),
+        InitrdPath = Path.Combine(directory, "initrd.img"),
+        HostPublicKey = File.ReadAllText(Path.Combine(directory, "ssh_host_ed25519_key.pub")).Trim(),
+    };
+
+    private static string SetupScript()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("CiLab.Images.debian-setup.sh")!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,58 @@
+#!/bin/sh
+# Runs as mmdebstrap's customize hook, outside the chroot, with $1 the new root. Turns a minbase tree into a
+# bootable, SSH-reachable guest, then writes the root filesystem image while the tree is still in place.
+set -eu
+root="$1"
+user="$CILAB_USER"
+
+echo "I: cilab: configuring the guest"
+echo cilab-guest > "$root/etc/hostname"
+printf '127.0.0.1 localhost\n127.0.1.1 cilab-guest\n' > "$root/etc/hosts"
+printf '/dev/vda / ext4 rw,relatime 0 1\n' > "$root/etc/fstab"
+mkdir -p "$root/etc/systemd/network"
+printf '[Match]\nName=eth0\n\n[Network]\nDHCP=yes\n' > "$root/etc/systemd/network/20-eth0.network"
+chroot "$root" systemctl enable systemd-networkd ssh >/dev/null 2>&1
+# Boot waits for no network it does not need.
+chroot "$root" systemctl mask systemd-networkd-wait-online.service >/dev/null 2>&1 || true
+
+chroot "$root" useradd --create-home --shell /bin/bash "$user"
+for home in /root "/home/$user"; do
+  mkdir -p "$root$home/.ssh"
+  printf '%s\n' "$CILAB_AUTHORIZED_KEY" > "$root$home/.ssh/authorized_keys"
+  chmod 700 "$root$home/.ssh"
+  chmod 600 "$root$home/.ssh/authorized_keys"
+done
+chroot "$root" chown -R "$user:$user" "/home/$user/.ssh"
+printf 'permit nopass %s as root\n' "$user" > "$root/etc/doas.conf"
+printf '%s ALL=(ALL) NOPASSWD:ALL\n' "$user" > "$root/etc/sudoers.d/cilab"
+chmod 440 "$root/etc/sudoers.d/cilab"
+chroot "$root" passwd --lock root >/dev/null
+
+# Host keys made at build time and pinned in the lab's known_hosts: no trust-on-first-use.
+rm -f "$root"/etc/ssh/ssh_host_*
+cp "$CILAB_HOST_KEY" "$root/etc/ssh/ssh_host_ed25519_key"
+cp "$CILAB_HOST_KEY.pub" "$root/etc/ssh/ssh_host_ed25519_key.pub"
+chmod 600 "$root/etc/ssh/ssh_host_ed25519_key"
+printf 'HostKey /etc/ssh/ssh_host_ed25519_key\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nUseDNS no\nMaxSessions 64\nMaxStartups 64:30:128\n' \
+  > "$root/etc/ssh/sshd_config.d/cilab.conf"
+
+if [ -n "${CILAB_PROVISION:-}" ]; then
+  echo "I: cilab: running the provisioning script"
+  cp "$CILAB_PROVISION" "$root/tmp/cilab-provision.sh"
+  chroot "$root" sh /tmp/cilab-provision.sh
+  rm -f "$root/tmp/cilab-provision.sh"
+fi
+
+cp "$root"/boot/vmlinuz-* "$CILAB_OUT/vmlinuz"
+cp "$root"/boot/initrd.img-* "$CILAB_OUT/initrd.img"
+rm -rf "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/var/cache/apt/archives/*.deb
+
+echo "I: cilab: writing the ext4 root filesystem ($CILAB_DISK_SIZE)"
+# A plain (non-recursive) bind mount shows the tree without the /proc, /sys and /dev mounted into it.
+view=$(mktemp -d)
+mount --bind "$root" "$view"
+status=0
+mkfs.ext4 -q -L cilab-root -d "$view" "$CILAB_OUT/root.ext4" "$CILAB_DISK_SIZE" || status=$?
+umount "$view"
+rmdir "$view"
+exit $status

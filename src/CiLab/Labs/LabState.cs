@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace CiLab.Labs;
+
+/// <summary>
+/// Where a lab keeps its state: disks, keys and known_hosts under <c>.cilab/</c> beside the lab file, and
+/// sockets, pid files and ownership under a short per-lab runtime folder (unix socket paths are limited to
+/// 107 bytes). Two checkouts never share state.
+/// </summary>
+public sealed class LabState
+{
+    /// <summary>Opens (and creates) the state of the lab whose files live in <paramref name="labDirectory"/>.</summary>
+    public LabState(string labDirectory)
+    {
+        Root = Path.Combine(Path.GetFullPath(labDirectory), ".cilab");
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Root)))[..10];
+        RuntimeRoot = Path.Combine(Path.GetTempPath(), $"cilab-{Environment.UserName}", hash);
+        CreatePrivate(Root);
+        CreatePrivate(RuntimeRoot);
+    }
+
+    /// <summary><c>.cilab/</c> beside the lab file.</summary>
+    public string Root { get; }
+
+    /// <summary>The per-lab runtime folder (0700).</summary>
+    public string RuntimeRoot { get; }
+
+    /// <summary>The lab's private key.</summary>
+    public string PrivateKeyPath => Path.Combine(Root, "ssh", "id_ed25519");
+
+    /// <summary>The lab's known_hosts with the guests' pinned host keys.</summary>
+    public string KnownHostsPath => Path.Combine(Root, "ssh", "known_hosts");
+
+    /// <summary>The persistent folder of one VM (overlay disk, serial log, metadata).</summary>
+    public string VmDirectory(string vm) => CreatePrivate(Path.Combine(Root, "vms", vm));
+
+    /// <summary>The runtime folder of one VM (QMP socket, pid file, owner, SSH control socket).</summary>
+    public string VmRuntimeDirectory(string vm) => CreatePrivate(Path.Combine(RuntimeRoot, vm));
+
+    /// <summary>Names of VMs with runtime state.</summary>
+    public IReadOnlyList<string> VmsWithRuntimeState() =>
+        Directory.Exists(RuntimeRoot) ? [.. Directory.GetDirectories(RuntimeRoot).Select(Path.GetFileName).OfType<string>()] : [];
+
+    private static string CreatePrivate(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return directory;
+    }
+}

@@ -1,0 +1,37 @@
+using CiLab.Labs;
+
+namespace CiLab.Ssh;
+
+/// <summary>A command to run in a guest: shell script text, where, with what environment and privileges, for how long.</summary>
+public sealed record GuestCommand
+{
+    /// <summary>The script, run by <c>sh -c</c> in the guest (quoted for the remote shell by CiLab).</summary>
+    public required string Script { get; init; }
+
+    /// <summary>The working directory in the guest.</summary>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>Environment variables for the script.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>How it gains root.</summary>
+    public Elevation Elevation { get; init; } = Elevation.None;
+
+    /// <summary>Text for its standard input.</summary>
+    public string? StandardInput { get; init; }
+
+    /// <summary>How long it may run before it is killed in the guest.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Whether a non-zero exit throws (the default).</summary>
+    public bool ValidateExitCode { get; init; } = true;
+
+    /// <summary>Each line of standard output as it arrives.</summary>
+    public Action<string>? OnOutputLine { get; init; }
+
+    /// <summary>Each line of standard error as it arrives.</summary>
+    public Action<string>? OnErrorLine { get; init; }
+
+    /// <summary>A command running <paramref name="argv"/> (each word quoted).</summary>
+    public static GuestCommand FromArguments(params IEnumerable<string> argv) => new() { Script = Processes.ShellQuoting.Join(argv) };
+}

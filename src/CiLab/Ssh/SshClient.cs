@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using CiLab.Labs;
+using CiLab.Processes;
+
+namespace CiLab.Ssh;
+
+/// <summary>
+/// Runs commands in one guest through the system OpenSSH client, multiplexed over a ControlMaster socket
+/// (a fresh connection per command costs over a second under TCG; a multiplexed one about a tenth).
+/// </summary>
+public sealed class SshClient(string vmName, SshEndpoint endpoint)
+{
+    /// <summary>The VM's name, for messages.</summary>
+    public string VmName { get; } = vmName;
+
+    /// <summary>Where and how it connects.</summary>
+    public SshEndpoint Endpoint { get; } = endpoint;
+
+    /// <summary>Runs <paramref name="command"/> in the guest. A timeout or cancellation kills it in the guest too.</summary>
+    /// <exception cref="GuestCommandFailedException">It exited non-zero and <see cref="GuestCommand.ValidateExitCode"/> is on.</exception>
+    /// <exception cref="GuestCommandTimeoutException">It ran past its timeout.</exception>
+    /// <exception cref="SshConnectionException">ssh itself failed (unreachable guest, changed host key, dead sshd).</exception>
+    public async Task<GuestCommandResult> RunAsync(GuestCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var pidFile = $"/tmp/.cilab-{id}.pid";
+        using var timeout = new CancellationTokenSource(command.Timeout ?? Timeout.InfiniteTimeSpan);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var result = await Ssh(RemoteCommandLine(command, pidFile))
+                .WithStandardInput(command.StandardInput ?? string.Empty)
+                .WithStandardOutputLine(command.OnOutputLine)
+                .WithStandardErrorLine(command.OnErrorLine)
+                .WithValidation(false)
+                .ExecuteAsync(linked.Token).ConfigureAwait(false);
+            var guestResult = new GuestCommandResult(result.ExitCode, result.StandardOutput, result.StandardError, clock.Elapsed);
+            if (result.ExitCode == 255)
+            {
+                throw new SshConnectionException(VmName, Explain(result.StandardError));
+            }
+
+            if (command.ValidateExitCode && result.ExitCode != 0)
+            {
+                throw new GuestCommandFailedException(VmName, command, guestResult);
+            }
+
+            return guestResult;
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            await KillRemoteAsync(pidFile, command.Elevation).ConfigureAwait(false);
+            if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new GuestCommandTimeoutException(VmName, command, command.Timeout!.Value);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>True when the guest answers a command now (one short try).</summary>
+    public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    {
+        var result = await Ssh("true").WithValidation(false).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        return result.ExitCode == 0;
+    }
+
+    /// <summary>Why the last readiness probe failed (ssh's own words), for timeout messages.</summary>
+    public async Task<string> ProbeErrorAsync(CancellationToken cancellationToken)
+    {
+        var result = await Ssh("true").WithValidation(false).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        return result.ExitCode == 0 ? "it answers now" : Explain(result.StandardError);
+    }
+
+    /// <summary>Ends the multiplexing master, e.g. after a restore or reboot made its TCP connection stale.</summary>
+    public async Task CloseMasterAsync(CancellationToken cancellationToken)
+    {
+        if (File.Exists(Endpoint.ControlPath))
+        {
+            await Command.Create("ssh").WithArguments([.. Endpoint.Options(), "-O", "exit", Endpoint.Destination])
+                .WithValidation(false).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            File.Delete(Endpoint.ControlPath);
+        }
+    }
+
+    /// <summary>The ssh command line for an interactive shell (for printing, or for a TTY).</summary>
+    public IReadOnlyList<string> InteractiveArguments() => ["ssh", .. Endpoint.Options(), "-t", Endpoint.Destination];
+
+    /// <summary>
+    /// The remote command: records its process group so a timeout can kill everything it started,
+    /// then gains root if asked, sets the environment and working directory, and runs the script.
+    /// </summary>
+    internal static string RemoteCommandLine(GuestCommand command, string pidFile)
+    {
+        var inner = (command.WorkingDirectory is { } directory ? $"cd {ShellQuoting.Quote(directory)} && " : string.Empty) + command.Script;
+        var words = new List<string>();
+        words.AddRange(command.Elevation switch { Elevation.Sudo => ["sudo", "-n"], Elevation.Doas => ["doas", "-n"], _ => [] });
+        words.Add("env");
+        words.AddRange(command.Environment.Select(p => $"{p.Key}={p.Value}"));
+        words.AddRange(["setsid", "sh", "-c", "echo $$ > \"$0\"; exec sh -c \"$1\"", pidFile, inner]);
+        return ShellQuoting.Join(words);
+    }
+
+    private async Task KillRemoteAsync(string pidFile, Elevation elevation)
+    {
+        var kill = $"if [ -f {pidFile} ]; then kill -TERM -- -$(cat {pidFile}) 2>/dev/null; sleep 1; kill -KILL -- -$(cat {pidFile}) 2>/dev/null; rm -f {pidFile}; fi; true";
+        var prefix = elevation switch { Elevation.Sudo => "sudo -n ", Elevation.Doas => "doas -n ", _ => string.Empty };
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
+        {
+            await Ssh($"{prefix}sh -c {ShellQuoting.Quote(kill)}").WithValidation(false).ExecuteAsync(limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The guest is gone or hung: nothing left to kill over SSH.
+        }
+    }
+
+    private Command Ssh(string remoteCommand) =>
+        Command.Create("ssh").WithArguments([.. Endpoint.Options(), Endpoint.Destination, "--", remoteCommand]);
+
+    private static string Explain(string stderr)
+    {
+        var text = stderr.Trim();
+        if (text.Contains("REMOTE HOST IDENTIFICATION HAS CHANGED", StringComparison.Ordinal) || text.Contains("Host key verification failed", StringComparison.Ordinal))
+        {
+            return "the guest's host key does not match the one pinned in the lab's known_hosts (the guest was replaced, or something is in the way). Refusing to connect. " + text;
+        }
+
+        return text.Length > 0 ? text : "ssh exited with code 255 and said nothing";
+    }
+}

@@ -1,0 +1,35 @@
+namespace CiLab.Ssh;
+
+/// <summary>How to reach one guest over OpenSSH: port on 127.0.0.1, user, key, pinned host key and the multiplexing socket.</summary>
+/// <param name="Port">The forwarded port on 127.0.0.1.</param>
+/// <param name="User">The login user.</param>
+/// <param name="IdentityFile">The lab's private key (0600).</param>
+/// <param name="KnownHostsFile">The lab-local known_hosts holding the guest's pinned host key.</param>
+/// <param name="HostKeyAlias">The name the host key is pinned under (ports change between runs; the alias does not).</param>
+/// <param name="ControlPath">The ControlMaster socket for this guest.</param>
+public sealed record SshEndpoint(int Port, string User, string IdentityFile, string KnownHostsFile, string HostKeyAlias, string ControlPath)
+{
+    /// <summary>The same guest as another user (root, say), sharing nothing but the host key.</summary>
+    public SshEndpoint As(string user) => this with { User = user, ControlPath = ControlPath + "-" + user };
+
+    /// <summary>The ssh options every connection uses, without the destination.</summary>
+    public IReadOnlyList<string> Options(bool multiplex = true) =>
+    [
+        "-F", "/dev/null",
+        "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "-i", IdentityFile,
+        "-o", "IdentitiesOnly=yes",
+        "-o", "BatchMode=yes",
+        "-o", $"UserKnownHostsFile={KnownHostsFile}",
+        "-o", "StrictHostKeyChecking=yes",
+        "-o", $"HostKeyAlias={HostKeyAlias}",
+        "-o", "ConnectTimeout=5",
+        "-o", "ServerAliveInterval=5",
+        "-o", "ServerAliveCountMax=3",
+        "-o", "LogLevel=ERROR",
+        .. multiplex ? (string[])["-o", "ControlMaster=auto", "-o", $"ControlPath={ControlPath}", "-o", "ControlPersist=120"] : ["-o", "ControlMaster=no", "-o", "ControlPath=none"],
+    ];
+
+    /// <summary>The destination argument.</summary>
+    public string Destination => $"{User}@127.0.0.1";
+}
