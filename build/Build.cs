@@ -2,7 +2,9 @@ using CiLab.Build.Bench;
 using CiLab.Build.Engine;
 using CiLab.GitHub;
 using CiLab.Host;
+using CiLab.Labs;
 using CiLab.Processes;
+using CiLab.Qemu;
 using CiLab.Testing;
 
 namespace CiLab.Build;
@@ -17,6 +19,21 @@ internal sealed class Build : NukeBuild
 
     [Parameter("Run only tests whose class matches this wildcard (e.g. '*Parser*'), or an xunit query filter starting with '/'")]
     readonly string TestFilter = "";
+
+    [Parameter("The lab file")]
+    readonly string LabPath = "lab.yaml";
+
+    [Parameter("VMs to act on (default: every VM of the lab)")]
+    readonly string[] Vm = [];
+
+    [Parameter("The snapshot VmSnapshot saves and VmRestore restores")]
+    readonly string Snapshot = "clean";
+
+    [Parameter("Leave VMs running at the end")]
+    readonly bool KeepVm = false;
+
+    [Parameter("Confirm destructive targets (VmRestore, VmDestroy) without asking")]
+    readonly bool Yes = false;
 
     string Solution => Path.Combine(RootDirectory, "CiLab.sln");
 
@@ -92,13 +109,110 @@ internal sealed class Build : NukeBuild
         .Executes(() => File.WriteAllText(Path.Combine(RootDirectory, ".nuke", "build.schema.json"), BuildSchemaJson()));
 
     Target VmSetup => _ => _
-        .Description("Create each lab VM's disk over its base image (building the image when needed)")
-        .Executes(() => NotYet("VmSetup", "issue #3 (VMs on QEMU) and issue #4 (guest images)"));
+        .Description("Create each lab VM's disk over its base image, building the image when needed")
+        .Executes(async ct =>
+        {
+            await EnsureHostAsync(ct);
+            foreach (var vm in await MachinesAsync(ct))
+            {
+                Console.WriteLine(await vm.SetupAsync(ct) ? $"VM '{vm.Name}': disk created over image {vm.Image.Id}." : $"VM '{vm.Name}': up to date.");
+            }
+        });
+
+    Target VmStart => _ => _
+        .Description("Start the lab's VMs and wait until SSH answers (they keep running)")
+        .DependsOn(VmSetup)
+        .Executes(async ct =>
+        {
+            foreach (var vm in await MachinesAsync(ct))
+            {
+                await vm.StartAsync(detached: true, fromSnapshot: null, ct);
+            }
+        });
+
+    Target VmStatus => _ => _
+        .Description("Show each VM's state, process, port, uptime and accelerator")
+        .Executes(async ct =>
+        {
+            Console.WriteLine($"{"VM",-16} {"State",-8} {"Pid",-8} {"SSH",-16} {"Uptime",-8} {"Accel",-5} Owner");
+            foreach (var vm in await MachinesAsync(ct))
+            {
+                var s = vm.GetStatus();
+                Console.WriteLine($"{s.Name,-16} {s.State,-8} {(s.Pid?.ToString() ?? "-"),-8} {(s.SshPort is { } p ? $"127.0.0.1:{p}" : "-"),-16} {(s.Uptime is { } u ? $"{u.TotalSeconds:0}s" : "-"),-8} {s.Accelerator ?? "-",-5} {s.Owner ?? "-"}");
+            }
+        });
 
     Target VmSnapshot => _ => _
-        .Description("Boot each lab VM to ready and save its 'clean' snapshot")
+        .Description("Boot each lab VM to ready and save its snapshot (skipped when one of the same base exists)")
         .DependsOn(VmSetup)
-        .Executes(() => NotYet("VmSnapshot", "issue #3 (VMs on QEMU)"));
+        .Executes(async ct =>
+        {
+            foreach (var vm in await MachinesAsync(ct))
+            {
+                if (await vm.HasSnapshotAsync(Snapshot, ct))
+                {
+                    Console.WriteLine($"VM '{vm.Name}': snapshot '{Snapshot}' of image {vm.Image.Id} exists; skipped.");
+                    continue;
+                }
+
+                var wasRunning = vm.IsRunning();
+                await vm.StartAsync(detached: wasRunning, fromSnapshot: null, ct);
+                await vm.SnapshotAsync(Snapshot, ct);
+                Console.WriteLine($"VM '{vm.Name}': snapshot '{Snapshot}' saved.");
+                if (!wasRunning && !KeepVm)
+                {
+                    await vm.StopAsync(TimeSpan.FromSeconds(30), ct);
+                }
+            }
+        });
+
+    Target VmRestore => _ => _
+        .Description("Restore each VM to its snapshot (discards the VM's current state: needs --yes when not interactive)")
+        .Executes(async ct =>
+        {
+            Confirm("restore");
+            foreach (var vm in await MachinesAsync(ct))
+            {
+                await vm.RestoreAsync(Snapshot, ct);
+            }
+        });
+
+    Target VmStop => _ => _
+        .Description("Power the lab's VMs off")
+        .Executes(async ct =>
+        {
+            foreach (var vm in await MachinesAsync(ct))
+            {
+                await vm.StopAsync(TimeSpan.FromSeconds(30), ct);
+            }
+        });
+
+    Target VmDestroy => _ => _
+        .Description("Stop the lab's VMs and delete their disks and state (needs --yes when not interactive)")
+        .Executes(async ct =>
+        {
+            Confirm("destroy");
+            foreach (var vm in await MachinesAsync(ct))
+            {
+                await vm.DestroyAsync(ct);
+            }
+        });
+
+    Target VmSsh => _ => _
+        .Description("Open a shell in the first selected VM (in a terminal), or print the ssh command line")
+        .Executes(async ct =>
+        {
+            var vm = (await MachinesAsync(ct))[0];
+            var argv = vm.Ssh.InteractiveArguments();
+            if (Console.IsInputRedirected || Console.IsOutputRedirected)
+            {
+                Console.WriteLine(ShellQuoting.Join(argv));
+                return;
+            }
+
+            using var shell = System.Diagnostics.Process.Start("ssh", argv.Skip(1))!;
+            await shell.WaitForExitAsync(ct);
+        });
 
     Target SyncCode => _ => _
         .Description("Sync the project into the lab VMs")
@@ -115,11 +229,49 @@ internal sealed class Build : NukeBuild
         .DependsOn(VmSnapshot)
         .Executes(() => NotYet("TestUpgrade", "issue #8 (TestUpgrade scenario)"));
 
+    async Task<IReadOnlyList<VirtualMachine>> MachinesAsync(CancellationToken ct)
+    {
+        var lab = await Labs.Lab.OpenAsync(LabFile.Load(Path.Combine(RootDirectory, LabPath)), Console.Out, cache: null, ct);
+        var names = Vm.Length > 0 ? Vm : lab.Definition.Vms.Select(v => v.Name).ToArray();
+        var machines = new List<VirtualMachine>();
+        foreach (var name in names)
+        {
+            machines.Add(await lab.MachineAsync(name, ct));
+        }
+
+        return machines;
+    }
+
+    static Task EnsureHostAsync(CancellationToken ct) =>
+        HostPrerequisites.EnsureAsync([.. HostTool.Virtualization, .. HostTool.ImageBuilding], Console.Out, ct);
+
+    // Destructive targets ask on a terminal; in CI or without one they need --yes.
+    void Confirm(string what)
+    {
+        if (Yes)
+        {
+            return;
+        }
+
+        if (IsServerBuild || Console.IsInputRedirected)
+        {
+            throw new TargetFailedException($"'{what}' discards VM state and needs confirmation; this run is not interactive, so pass --yes.");
+        }
+
+        Console.Write($"{what} the lab's VMs, discarding their state? [y/N] ");
+        if (Console.ReadLine()?.Trim().ToLowerInvariant() is not ("y" or "yes"))
+        {
+            throw new TargetFailedException($"'{what}' was not confirmed.");
+        }
+    }
+
     static void NotYet(string target, string issue) =>
         throw new TargetFailedException($"{target} is declared but not built yet: it arrives with {issue}.");
 
     async Task RunTestsAsync(CancellationToken ct)
     {
+        // The integration tests boot real guests: a fresh Debian machine gets what they need here.
+        await EnsureHostAsync(ct);
         Directory.CreateDirectory(TestResultsDirectory);
         var total = TestRunSummary.Zero;
         var projects = Directory.GetDirectories(Path.Combine(RootDirectory, "tests")).Order(StringComparer.Ordinal);

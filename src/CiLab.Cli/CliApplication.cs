@@ -19,6 +19,7 @@ public static class CliApplication
         results.Subcommands.Add(ResultsConvertCommand.Create(output, error));
         root.Subcommands.Add(results);
         root.Subcommands.Add(ReportCommand.Create(output, error));
+        root.Subcommands.Add(VmCommands.Create(output, error));
         return root;
     }
 

@@ -1,3 +1,22 @@
+using System.Runtime.InteropServices;
 using CiLab.Cli;
 
-return await CliApplication.RunAsync(args, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);
+// Ctrl-C and SIGTERM cancel the running verb, which stops any VM it was starting.
+using var cancellation = new CancellationTokenSource();
+void Cancel(PosixSignalContext context)
+{
+    context.Cancel = true;
+    cancellation.Cancel();
+}
+
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+try
+{
+    return await CliApplication.RunAsync(args, Console.Out, Console.Error, cancellation.Token).ConfigureAwait(false);
+}
+catch (OperationCanceledException)
+{
+    await Console.Error.WriteLineAsync("cancelled").ConfigureAwait(false);
+    return 130;
+}

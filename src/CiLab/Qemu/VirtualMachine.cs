@@ -134,10 +134,8 @@ public sealed class VirtualMachine
             }
 
             var pid = ReadPid() ?? throw new VmException($"QEMU started VM '{Name}' but wrote no pid file.");
-            if (!detached)
-            {
-                OwnedMachines.Add(pid, Name);
-            }
+            // Owned while booting even when detached later: a run stopped mid-boot leaves nothing behind.
+            OwnedMachines.Add(pid, Name);
 
             var run = new VmRunInfo(pid, port, accelerator, DateTimeOffset.UtcNow, detached ? null : Environment.ProcessId, detached ? null : ProcessStart(Environment.ProcessId), forwards);
             await File.WriteAllTextAsync(RunInfoPath, JsonSerializer.Serialize(run), CancellationToken.None).ConfigureAwait(false);
@@ -152,6 +150,11 @@ public sealed class VirtualMachine
         {
             await KillAsync().ConfigureAwait(false);
             throw;
+        }
+
+        if (detached && ReadPid() is { } started)
+        {
+            OwnedMachines.Remove(started);
         }
     }
 
@@ -402,7 +405,7 @@ public sealed class VirtualMachine
     private SshEndpoint Endpoint(string user)
     {
         var port = ReadRunInfo()?.SshPort ?? Definition.SshPort;
-        return new SshEndpoint(port, user, _state.PrivateKeyPath, _state.KnownHostsPath, HostKeyAlias, Path.Combine(RuntimeDirectory, $"ssh-{user}"));
+        return new SshEndpoint(port, user, _state.PrivateKeyPath, _state.KnownHostsPath, HostKeyAlias, Path.Combine(RuntimeDirectory, $"ssh-{user}"), AcceptNewHostKey: Image.HostPublicKey is null);
     }
 
     private string HostKeyAlias => $"cilab-{Image.Id}";
@@ -411,6 +414,7 @@ public sealed class VirtualMachine
     {
         if (Image.HostPublicKey is null)
         {
+            _log.WriteLine($"VM '{Name}': image '{Image.Id}' has no host key CiLab made; its key will be pinned on first contact (accept-new).");
             return;
         }
 

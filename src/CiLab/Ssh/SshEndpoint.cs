@@ -7,7 +7,8 @@ namespace CiLab.Ssh;
 /// <param name="KnownHostsFile">The lab-local known_hosts holding the guest's pinned host key.</param>
 /// <param name="HostKeyAlias">The name the host key is pinned under (ports change between runs; the alias does not).</param>
 /// <param name="ControlPath">The ControlMaster socket for this guest.</param>
-public sealed record SshEndpoint(int Port, string User, string IdentityFile, string KnownHostsFile, string HostKeyAlias, string ControlPath)
+/// <param name="AcceptNewHostKey">Pin the host key on first contact (user images whose key CiLab did not make); a changed key is still refused.</param>
+public sealed record SshEndpoint(int Port, string User, string IdentityFile, string KnownHostsFile, string HostKeyAlias, string ControlPath, bool AcceptNewHostKey = false)
 {
     /// <summary>The same guest as another user (root, say), sharing nothing but the host key.</summary>
     public SshEndpoint As(string user) => this with { User = user, ControlPath = ControlPath + "-" + user };
@@ -21,7 +22,7 @@ public sealed record SshEndpoint(int Port, string User, string IdentityFile, str
         "-o", "IdentitiesOnly=yes",
         "-o", "BatchMode=yes",
         "-o", $"UserKnownHostsFile={KnownHostsFile}",
-        "-o", "StrictHostKeyChecking=yes",
+        "-o", AcceptNewHostKey ? "StrictHostKeyChecking=accept-new" : "StrictHostKeyChecking=yes",
         "-o", $"HostKeyAlias={HostKeyAlias}",
         "-o", "ConnectTimeout=5",
         "-o", "ServerAliveInterval=5",

@@ -1,0 +1,3 @@
+module example.com/mountlab
+
+go 1.19

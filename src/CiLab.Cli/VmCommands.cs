@@ -1,0 +1,91 @@
+using System.CommandLine;
+using CiLab.Labs;
+using CiLab.Qemu;
+
+namespace CiLab.Cli;
+
+/// <summary><c>cilab vm start|stop|status|snapshot|restore|destroy|ssh</c>: the lab's VMs, by the same library calls the build's targets make.</summary>
+internal static class VmCommands
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var vm = new Command("vm", "Start, stop, snapshot and restore the lab's VMs.");
+        vm.Subcommands.Add(Verb("start", "Start VMs and wait until SSH answers; they keep running after this command", output, error, destructive: false,
+            (machine, _, ct) => machine.StartAsync(detached: true, fromSnapshot: null, ct)));
+        vm.Subcommands.Add(Verb("stop", "Power VMs off (ACPI, then quit, then kill)", output, error, destructive: false,
+            (machine, _, ct) => machine.StopAsync(TimeSpan.FromSeconds(30), ct)));
+        vm.Subcommands.Add(Verb("snapshot", "Save a live snapshot (default 'clean')", output, error, destructive: false,
+            (machine, name, ct) => machine.SnapshotAsync(name, ct)));
+        vm.Subcommands.Add(Verb("restore", "Restore a snapshot (default 'clean'), discarding the VM's current state", output, error, destructive: true,
+            (machine, name, ct) => machine.RestoreAsync(name, ct)));
+        vm.Subcommands.Add(Verb("destroy", "Stop VMs and delete their disks and state", output, error, destructive: true,
+            (machine, _, ct) => machine.DestroyAsync(ct)));
+        vm.Subcommands.Add(Verb("status", "Show each VM's state, process, port, uptime and accelerator", output, error, destructive: false,
+            (machine, _, _) =>
+            {
+                var s = machine.GetStatus();
+                output.WriteLine($"{s.Name,-16} {s.State,-8} {(s.Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),-8} {(s.SshPort is { } p ? $"127.0.0.1:{p}" : "-"),-16} {(s.Uptime is { } u ? $"{u.TotalSeconds:0}s" : "-"),-8} {s.Accelerator ?? "-",-4} {s.Owner ?? "-"}");
+                return Task.CompletedTask;
+            }));
+        vm.Subcommands.Add(Verb("ssh", "Print the ssh command line for each VM", output, error, destructive: false,
+            (machine, _, _) =>
+            {
+                output.WriteLine(Processes.ShellQuoting.Join(machine.Ssh.InteractiveArguments()));
+                return Task.CompletedTask;
+            }));
+        return vm;
+    }
+
+    private static Command Verb(string name, string description, TextWriter output, TextWriter error, bool destructive, Func<VirtualMachine, string, CancellationToken, Task> action)
+    {
+        var names = new Argument<string[]>("vms") { Description = "VM names (default: every VM of the lab)", Arity = ArgumentArity.ZeroOrMore };
+        var lab = new Option<string>("--lab") { Description = "The lab file", DefaultValueFactory = _ => "lab.yaml" };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation (required when not interactive)" };
+        var snapshot = new Option<string>("--name") { Description = "The snapshot's name", DefaultValueFactory = _ => "clean" };
+        var command = new Command(name, description) { names, lab, yes };
+        if (name is "snapshot" or "restore")
+        {
+            command.Options.Add(snapshot);
+        }
+
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                var definition = LabFile.Load(parse.GetValue(lab)!);
+                var opened = await Lab.OpenAsync(definition, output, cache: null, ct);
+                var selected = parse.GetValue(names) is { Length: > 0 } chosen ? chosen : [.. definition.Vms.Select(v => v.Name)];
+                if (destructive && !parse.GetValue(yes) && !Confirm($"{name} {string.Join(", ", selected)}", output))
+                {
+                    await error.WriteLineAsync($"error: '{name}' needs confirmation; this run is not interactive (CI or no terminal), so pass --yes.");
+                    return CliApplication.BadInput;
+                }
+
+                foreach (var vmName in selected)
+                {
+                    await action(await opened.MachineAsync(vmName, ct), parse.GetValue(snapshot)!, ct);
+                }
+
+                return 0;
+            }
+            catch (Exception e) when (e is LabFileException or FileNotFoundException or ArgumentException or VmException or Images.ImageBuildException or AcceleratorUnavailableException)
+            {
+                await error.WriteLineAsync($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    // Asks on a terminal; never in CI or without one.
+    private static bool Confirm(string what, TextWriter output)
+    {
+        if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 } || Console.IsInputRedirected)
+        {
+            return false;
+        }
+
+        output.Write($"{what}: this discards VM state. Continue? [y/N] ");
+        return Console.ReadLine()?.Trim().ToLowerInvariant() is "y" or "yes";
+    }
+}

@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using System.Text;
+using CiLab.Images;
+using CiLab.Qemu;
+using CiLab.Ssh;
+
+namespace CiLab.Labs;
+
+/// <summary>
+/// A lab opened for work: its definition, its state, its key, and the VMs it describes with their images
+/// resolved (built by a recipe and cached, or the user's own file).
+/// </summary>
+public sealed class Lab
+{
+    private readonly TextWriter _log;
+    private readonly ImageCache _cache;
+    private readonly Dictionary<string, BootableImage> _images = [];
+
+    private Lab(LabDefinition definition, LabState state, string publicKey, ImageCache cache, TextWriter log)
+    {
+        Definition = definition;
+        State = state;
+        PublicKey = publicKey;
+        _cache = cache;
+        _log = log;
+    }
+
+    /// <summary>The lab's definition.</summary>
+    public LabDefinition Definition { get; }
+
+    /// <summary>Where its state lives.</summary>
+    public LabState State { get; }
+
+    /// <summary>The lab's public key (installed in images it builds).</summary>
+    public string PublicKey { get; }
+
+    /// <summary>Opens <paramref name="definition"/>: creates its state folders and its ed25519 key when missing.</summary>
+    public static async Task<Lab> OpenAsync(LabDefinition definition, TextWriter log, ImageCache? cache, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var state = new LabState(definition.Directory);
+        var publicKey = await SshKeys.EnsureAsync(state.PrivateKeyPath, "cilab-lab", cancellationToken).ConfigureAwait(false);
+        return new Lab(definition, state, publicKey, cache ?? ImageCache.Default(), log);
+    }
+
+    /// <summary>The image called <paramref name="name"/>, built now when the recipe's output is not cached.</summary>
+    public async Task<BootableImage> ImageAsync(string name, string user, CancellationToken cancellationToken)
+    {
+        if (_images.TryGetValue(name, out var known))
+        {
+            return known;
+        }
+
+        var image = Definition.Image(name);
+        var bootable = image.Recipe is not null
+            ? await new DebianImageBuilder(_cache, _log).GetAsync(image, user, PublicKey, cancellationToken).ConfigureAwait(false)
+            : UserImage(image);
+        _images[name] = bootable;
+        return bootable;
+    }
+
+    /// <summary>The VM called <paramref name="name"/>, ready to set up or start.</summary>
+    public async Task<VirtualMachine> MachineAsync(string name, CancellationToken cancellationToken)
+    {
+        var vm = Definition.Vm(name);
+        var image = await ImageAsync(vm.Image, vm.User, cancellationToken).ConfigureAwait(false);
+        return new VirtualMachine(vm, image, State, _log);
+    }
+
+    /// <summary>Every VM of the lab.</summary>
+    public async Task<IReadOnlyList<VirtualMachine>> MachinesAsync(CancellationToken cancellationToken)
+    {
+        var machines = new List<VirtualMachine>();
+        foreach (var vm in Definition.Vms)
+        {
+            machines.Add(await MachineAsync(vm.Name, cancellationToken).ConfigureAwait(false));
+        }
+
+        return machines;
+    }
+
+    private static BootableImage UserImage(ImageDefinition image)
+    {
+        var path = image.Path!;
+        if (!File.Exists(path))
+        {
+            throw new ImageBuildException($"Image '{image.Name}': no file at {path}.");
+        }
+
+        var info = new FileInfo(path);
+        var identity = $"{Path.GetFullPath(path)}|{info.Length}|{info.LastWriteTimeUtc.Ticks}";
+        var format = Path.GetExtension(path) is ".raw" or ".img" ? "raw" : "qcow2";
+        return new BootableImage
+        {
+            Id = "user-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16],
+            DiskPath = path,
+            DiskFormat = format,
+        };
+    }
+}

@@ -1,0 +1,105 @@
+using CiLab.Host;
+using CiLab.Images;
+using CiLab.Labs;
+using CiLab.Qemu;
+
+namespace CiLab.IntegrationTests;
+
+/// <summary>
+/// The real lab the integration tests use: the default Debian recipe built once (and cached across runs),
+/// state under artifacts/integration-lab. A missing host prerequisite fails the tests, naming it.
+/// </summary>
+public sealed class GuestLab : IAsyncLifetime
+{
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    public string Directory { get; } = Path.Combine(RepositoryRoot, "artifacts", "integration-lab");
+
+    public StringWriter Log { get; } = new();
+
+    public Lab Lab { get; private set; } = null!;
+
+    public BootableImage Image { get; private set; } = null!;
+
+    public TimeSpan ImageTime { get; private set; }
+
+    public async ValueTask InitializeAsync()
+    {
+        var missing = HostPrerequisites.FindMissing([.. HostTool.Virtualization, .. HostTool.ImageBuilding]);
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException($"Integration tests need {string.Join(", ", missing.Select(t => $"{t.Command} (Debian package {t.DebianPackage})"))}; ./nuke.sh Test installs them on Debian as root.");
+        }
+
+        System.IO.Directory.CreateDirectory(Directory);
+        var definition = Definition([]);
+        Lab = await Lab.OpenAsync(definition, Log, cache: null, CancellationToken.None);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Image = await Lab.ImageAsync("debian", "cilab", CancellationToken.None);
+        ImageTime = clock.Elapsed;
+    }
+
+    /// <summary>A lab with the shared image and <paramref name="vms"/>.</summary>
+    public LabDefinition Definition(IReadOnlyList<VmDefinition> vms) => new()
+    {
+        Path = Directory,
+        Images = [new ImageDefinition { Name = "debian", Recipe = "debian", DiskBytes = 2L << 30 }],
+        Vms = vms,
+    };
+
+    /// <summary>A VM on the shared image; its state is wiped first so each test starts from nothing.</summary>
+    public VirtualMachine Machine(string name, Func<VmDefinition, VmDefinition>? change = null, BootableImage? image = null)
+    {
+        var definition = new VmDefinition { Name = name, Image = "debian", Cpus = 1, MemoryBytes = 768L << 20, BootTimeout = TimeSpan.FromMinutes(3) };
+        definition = change?.Invoke(definition) ?? definition;
+        var vm = new VirtualMachine(definition, image ?? Image, Lab.State, Log);
+        vm.KillAsync().GetAwaiter().GetResult();
+        return vm;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        OwnedMachinesCleanup();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Counts live QEMU processes named after <paramref name="vm"/>.</summary>
+    public static int QemuProcessesFor(string vm) =>
+        System.IO.Directory.GetDirectories("/proc").Where(d => char.IsDigit(Path.GetFileName(d)[0])).Count(d =>
+        {
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(d, "cmdline"));
+                return cmdline.Contains("qemu-system", StringComparison.Ordinal) && cmdline.Contains($"cilab-{vm},", StringComparison.Ordinal);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return false;
+            }
+        });
+
+    private void OwnedMachinesCleanup()
+    {
+        foreach (var name in Lab?.State.VmsWithRuntimeState() ?? [])
+        {
+            new VirtualMachine(new VmDefinition { Name = name, Image = "debian" }, Image, Lab!.State, Log).KillAsync().GetAwaiter().GetResult();
+        }
+    }
+
+    private static string FindRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "CiLab.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Cannot find the repository root (CiLab.sln) above " + AppContext.BaseDirectory);
+    }
+}
