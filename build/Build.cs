@@ -5,6 +5,7 @@ using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Processes;
 using CiLab.Qemu;
+using CiLab.Suites;
 using CiLab.Testing;
 
 namespace CiLab.Build;
@@ -31,6 +32,12 @@ internal sealed class Build : NukeBuild
 
     [Parameter("Leave VMs running at the end")]
     readonly bool KeepVm = false;
+
+    [Parameter("The lab suite TestPhase4 runs")]
+    readonly string Suite = "phase4";
+
+    [Parameter("Extra environment for the suite, as NAME=value (e.g. MOUNTLAB_FAIL=1)")]
+    readonly string[] SuiteEnv = [];
 
     [Parameter("Confirm destructive targets (VmRestore, VmDestroy) without asking")]
     readonly bool Yes = false;
@@ -155,14 +162,10 @@ internal sealed class Build : NukeBuild
                     continue;
                 }
 
-                var wasRunning = vm.IsRunning();
-                await vm.StartAsync(detached: wasRunning, fromSnapshot: null, ct);
+                // A VM booted here is owned by this run: later targets use it, and it goes when the run ends.
+                await vm.StartAsync(detached: KeepVm, fromSnapshot: null, ct);
                 await vm.SnapshotAsync(Snapshot, ct);
                 Console.WriteLine($"VM '{vm.Name}': snapshot '{Snapshot}' saved.");
-                if (!wasRunning && !KeepVm)
-                {
-                    await vm.StopAsync(TimeSpan.FromSeconds(30), ct);
-                }
             }
         });
 
@@ -215,23 +218,88 @@ internal sealed class Build : NukeBuild
         });
 
     Target SyncCode => _ => _
-        .Description("Sync the project into the lab VMs")
+        .Description("Restore the suite's VM to its clean snapshot and sync the project in")
         .DependsOn(VmSnapshot)
-        .Executes(() => NotYet("SyncCode", "issue #5 (guest commands and code sync)"));
+        .Executes(async ct =>
+        {
+            var lab = await OpenLabAsync(ct);
+            suite = lab.Definition.Suite(Suite);
+            suiteVm = await lab.MachineAsync(suite.Vm, ct);
+            await runner.PrepareAsync(suiteVm, SuiteOptions(lab), ct);
+        });
 
     Target TestPhase4 => _ => _
-        .Description("The main job: restore clean, sync, run the phase4 suite as root in the guest, write JUnit")
+        .Description("The main job: restore clean, sync, run the lab's suite in its VM (as root when asked), write JUnit")
         .DependsOn(SyncCode)
-        .Executes(() => NotYet("TestPhase4", "issue #7 (TestPhase4 end to end)"));
+        .Executes(async ct =>
+        {
+            var lab = await OpenLabAsync(ct);
+            try
+            {
+                var result = await runner.RunAsync(suiteVm!, suite!, SuiteOptions(lab), ct);
+                PrintSuiteSummary(result);
+                new GitHubReporter(GitHubContext.FromEnvironment(), Console.Out).WriteActionsOutput(nameof(TestPhase4), result.Report, result.Phases);
+                if (!result.Report.IsSuccess)
+                {
+                    var failed = result.Report.Cases.Where(c => c.Outcome is TestOutcome.Failed or TestOutcome.Errored).Select(c => c.Name);
+                    throw new TargetFailedException($"suite '{suite!.Name}': {result.Report} (failing: {string.Join(", ", failed)}); see {Path.GetRelativePath(RootDirectory, result.JUnitPath)}");
+                }
+            }
+            finally
+            {
+                if (!KeepVm)
+                {
+                    // Disposable: the next run restores the clean snapshot, so there is nothing to shut down gracefully.
+                    await suiteVm!.StopAsync(TimeSpan.Zero, CancellationToken.None);
+                }
+            }
+        });
 
     Target TestUpgrade => _ => _
         .Description("Drive two VMs through the auto-upgrade scenario with injected faults")
         .DependsOn(VmSnapshot)
         .Executes(() => NotYet("TestUpgrade", "issue #8 (TestUpgrade scenario)"));
 
+    readonly SuiteRunner runner = new(Console.Out);
+    SuiteDefinition? suite;
+    VirtualMachine? suiteVm;
+
+    Task<Lab> OpenLabAsync(CancellationToken ct) => Lab.OpenAsync(LabFile.Load(Path.Combine(RootDirectory, LabPath)), Console.Out, cache: null, ct);
+
+    SuiteRunOptions SuiteOptions(Lab lab) => new()
+    {
+        ProjectDirectory = lab.Definition.Directory,
+        ResultsDirectory = TestResultsDirectory,
+        ReportName = nameof(TestPhase4),
+        Snapshot = Snapshot,
+        SyncExcludes = lab.Definition.SyncExcludes,
+        ExtraEnvironment = SuiteEnv.Select(e => e.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : ""),
+        OnOutputLine = line =>
+        {
+            if (GoTestOutput.Display(line) is { } text)
+            {
+                Console.WriteLine($"  | {text}");
+            }
+        },
+    };
+
+    static void PrintSuiteSummary(SuiteRunResult result)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{"Suite",-40} {"Passed",7} {"Failed",7} {"Errors",7} {"Skipped",8}");
+        foreach (var s in result.Report.Suites)
+        {
+            Console.WriteLine($"{s.Name,-40} {s.Count(TestOutcome.Passed),7} {s.Count(TestOutcome.Failed),7} {s.Count(TestOutcome.Errored),7} {s.Count(TestOutcome.Skipped),8}");
+        }
+
+        Console.WriteLine($"Phases: {string.Join(", ", result.Phases.Select(p => $"{p.Key} {p.Value.TotalSeconds:0.0}s"))}");
+        Console.WriteLine($"JUnit: {result.JUnitPath}");
+        Console.WriteLine(result.Report.ToString());
+    }
+
     async Task<IReadOnlyList<VirtualMachine>> MachinesAsync(CancellationToken ct)
     {
-        var lab = await Labs.Lab.OpenAsync(LabFile.Load(Path.Combine(RootDirectory, LabPath)), Console.Out, cache: null, ct);
+        var lab = await OpenLabAsync(ct);
         var names = Vm.Length > 0 ? Vm : lab.Definition.Vms.Select(v => v.Name).ToArray();
         var machines = new List<VirtualMachine>();
         foreach (var name in names)

@@ -7,14 +7,15 @@ using CiLab.Processes;
 namespace CiLab.Images;
 
 /// <summary>
-/// The <c>debian</c> recipe: mmdebstrap from the Debian mirror (minbase, systemd, openssh-server, rsync, sudo,
+/// The <c>debian</c> recipe: mmdebstrap from the Debian mirror (minbase, systemd, dbus so that logind powers off
+/// on the ACPI button, openssh-server, rsync, sudo,
 /// opendoas, a kernel, and the lab's packages), a user with passwordless doas and sudo, the lab's key, host keys
 /// made at build time, an ext4 root made with <c>mkfs.ext4 -d</c>, converted to qcow2, kernel and initrd beside it.
 /// </summary>
 public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
 {
-    private const string RecipeVersion = "debian-1";
-    private static readonly string[] BasePackages = ["systemd-sysv", "udev", "openssh-server", "rsync", "sudo", "opendoas", "linux-image-amd64", "iproute2", "procps", "ca-certificates"];
+    private const string RecipeVersion = "debian-2";
+    private static readonly string[] BasePackages = ["systemd-sysv", "udev", "openssh-server", "rsync", "sudo", "opendoas", "linux-image-amd64", "iproute2", "procps", "ca-certificates", "dbus"];
 
     /// <summary>The image for <paramref name="image"/>: from the cache when an identical one was built, otherwise built now.</summary>
     /// <exception cref="ImageBuildException">The build failed (a package that does not exist, no network to the mirror, ...).</exception>

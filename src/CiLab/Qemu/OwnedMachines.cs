@@ -23,8 +23,12 @@ internal static class OwnedMachines
         {
             try
             {
+                // SIGTERM lets QEMU flush its disks; SIGKILL if it does not go in time.
                 using var process = Process.GetProcessById(pid);
-                process.Kill();
+                if (!Processes.Signals.Terminate(pid) || !process.WaitForExit(3000))
+                {
+                    process.Kill();
+                }
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
             {

@@ -51,6 +51,11 @@ public sealed class QmpClient : IAsyncDisposable
             await client.ExecuteAsync("qmp_capabilities", null, cancellationToken).ConfigureAwait(false);
             return client;
         }
+        catch (ChannelClosedException)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw new IOException($"QEMU closed its QMP socket {socketPath} before greeting (it is exiting).");
+        }
         catch
         {
             await client.DisposeAsync().ConfigureAwait(false);

@@ -192,7 +192,10 @@ public sealed class VirtualMachine
         }
     }
 
-    /// <summary>Stops the VM: ACPI power-down, then QMP quit after <paramref name="grace"/>, then kill.</summary>
+    /// <summary>
+    /// Stops the VM: ACPI power-down, then QMP quit after <paramref name="grace"/>, then kill. A zero grace quits at
+    /// once (QEMU still flushes its disks): right for disposable VMs that restore a snapshot next time.
+    /// </summary>
     /// <exception cref="VmReadOnlyException">The VM is read-only.</exception>
     public async Task StopAsync(TimeSpan grace, CancellationToken cancellationToken)
     {
@@ -207,10 +210,18 @@ public sealed class VirtualMachine
         try
         {
             await using var qmp = await QmpClient.ConnectAsync(QmpPath, cancellationToken).ConfigureAwait(false);
-            await qmp.ExecuteAsync("system_powerdown", null, cancellationToken).ConfigureAwait(false);
+            if (grace > TimeSpan.Zero)
+            {
+                await qmp.ExecuteAsync("system_powerdown", null, cancellationToken).ConfigureAwait(false);
+            }
+
             if (!await WaitForExitAsync(grace, cancellationToken).ConfigureAwait(false))
             {
-                _log.WriteLine($"VM '{Name}' did not power off within {grace.TotalSeconds:0}s; quitting QEMU.");
+                if (grace > TimeSpan.Zero)
+                {
+                    _log.WriteLine($"VM '{Name}' did not power off within {grace.TotalSeconds:0}s; quitting QEMU.");
+                }
+
                 await qmp.ExecuteAsync("quit", null, cancellationToken).ConfigureAwait(false);
             }
         }

@@ -61,6 +61,55 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="probe"/> every <paramref name="interval"/> until it exits 0. Fails at once when
+    /// <paramref name="isAlive"/> says the VM died, and with the probe's last output after <paramref name="timeout"/>.
+    /// </summary>
+    /// <exception cref="TimeoutException">The probe never succeeded in time; the message shows its last output.</exception>
+    public async Task WaitUntilAsync(GuestCommand probe, TimeSpan timeout, TimeSpan interval, Func<bool>? isAlive, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        var clock = Stopwatch.StartNew();
+        var last = "(never ran)";
+        while (true)
+        {
+            if (isAlive is not null && !isAlive())
+            {
+                throw new SshConnectionException(VmName, $"the VM died while waiting for '{probe.Script}'.");
+            }
+
+            try
+            {
+                var result = await RunAsync(probe with { ValidateExitCode = false, Timeout = interval + TimeSpan.FromSeconds(10) }, cancellationToken).ConfigureAwait(false);
+                if (result.ExitCode == 0)
+                {
+                    return;
+                }
+
+                last = $"exit code {result.ExitCode}: {(result.StandardError + result.StandardOutput).Trim()}";
+            }
+            catch (SshConnectionException e)
+            {
+                last = e.Detail;
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"In VM '{VmName}', '{probe.Script}' did not succeed within {timeout.TotalSeconds:0}s (last: {last}).");
+            }
+
+            await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until something listens on TCP <paramref name="port"/> in the guest.</summary>
+    public Task WaitForPortAsync(int port, TimeSpan timeout, Func<bool>? isAlive, CancellationToken cancellationToken) =>
+        WaitUntilAsync(new GuestCommand { Script = $"ss -Hltn 'sport = :{port}' | grep -q ." }, timeout, TimeSpan.FromMilliseconds(500), isAlive, cancellationToken);
+
+    /// <summary>Waits until systemd unit <paramref name="unit"/> is active in the guest.</summary>
+    public Task WaitForUnitAsync(string unit, TimeSpan timeout, Func<bool>? isAlive, CancellationToken cancellationToken) =>
+        WaitUntilAsync(new GuestCommand { Script = $"systemctl is-active --quiet {ShellQuoting.Quote(unit)}" }, timeout, TimeSpan.FromMilliseconds(500), isAlive, cancellationToken);
+
     /// <summary>True when the guest answers a command now (one short try).</summary>
     public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
     {

@@ -1,0 +1,9 @@
+using CiLab.Testing;
+
+namespace CiLab.Suites;
+
+/// <summary>A finished suite run: its results, the JUnit file written, and the time each phase took.</summary>
+/// <param name="Report">The results (failures to run become error cases).</param>
+/// <param name="JUnitPath">The JUnit file.</param>
+/// <param name="Phases">restore, sync, test, report: how long each took.</param>
+public sealed record SuiteRunResult(TestReport Report, string JUnitPath, IReadOnlyList<KeyValuePair<string, TimeSpan>> Phases);

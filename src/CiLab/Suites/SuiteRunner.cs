@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using CiLab.Labs;
+using CiLab.Qemu;
+using CiLab.Reporting;
+using CiLab.Ssh;
+using CiLab.Sync;
+using CiLab.Testing;
+
+namespace CiLab.Suites;
+
+/// <summary>
+/// Runs a lab suite in its VM the way seed 003 did by hand: restore the clean snapshot, sync the code in,
+/// run the suite (as root when asked), stream its output into the parser, copy artifacts back, and write
+/// the JUnit report — also when the VM died or the suite timed out (those become error cases).
+/// </summary>
+public sealed class SuiteRunner(TextWriter log)
+{
+    private readonly List<KeyValuePair<string, TimeSpan>> _phases = [];
+
+    /// <summary>The guest folder the project is synced into.</summary>
+    public static string GuestProjectDirectory(VmDefinition vm)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        return vm.User == "root" ? "/root/project" : $"/home/{vm.User}/project";
+    }
+
+    /// <summary>Restores <see cref="SuiteRunOptions.Snapshot"/> (booting from it when stopped) and syncs the project in.</summary>
+    public async Task<SyncResult> PrepareAsync(VirtualMachine vm, SuiteRunOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        ArgumentNullException.ThrowIfNull(options);
+        var clock = Stopwatch.StartNew();
+        if (await vm.HasSnapshotAsync(options.Snapshot, cancellationToken).ConfigureAwait(false))
+        {
+            await vm.RestoreAsync(options.Snapshot, cancellationToken).ConfigureAwait(false);
+            log.WriteLine($"VM '{vm.Name}' restored to '{options.Snapshot}' in {clock.Elapsed.TotalSeconds:0.0}s.");
+        }
+        else
+        {
+            log.WriteLine($"VM '{vm.Name}' has no snapshot '{options.Snapshot}': booting it as it is.");
+            await vm.StartAsync(detached: false, fromSnapshot: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        _phases.Add(new("restore", clock.Elapsed));
+        clock.Restart();
+        var sync = await new CodeSync(vm.Ssh, log).SyncAsync(options.ProjectDirectory, GuestProjectDirectory(vm.Definition), [.. CodeSync.DefaultExcludes, .. options.SyncExcludes], cancellationToken).ConfigureAwait(false);
+        _phases.Add(new("sync", clock.Elapsed));
+        return sync;
+    }
+
+    /// <summary>Runs <paramref name="suite"/> in <paramref name="vm"/> and writes the JUnit report; never throws for a failing or dying suite.</summary>
+    public async Task<SuiteRunResult> RunAsync(VirtualMachine vm, SuiteDefinition suite, SuiteRunOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        ArgumentNullException.ThrowIfNull(suite);
+        ArgumentNullException.ThrowIfNull(options);
+        var clock = Stopwatch.StartNew();
+        var guestDirectory = $"{GuestProjectDirectory(vm.Definition)}/{suite.Directory}".TrimEnd('/', '.');
+        var report = await RunSuiteAsync(vm, suite, options, guestDirectory, cancellationToken).ConfigureAwait(false);
+        _phases.Add(new("test", clock.Elapsed));
+
+        clock.Restart();
+        report = report.WithProperties(new Dictionary<string, string>
+        {
+            ["vm"] = vm.Name,
+            ["image"] = vm.Image.Id,
+            ["accelerator"] = vm.GetStatus().Accelerator ?? "unknown",
+            ["host"] = Environment.MachineName,
+            ["suite"] = suite.Name,
+        });
+        await CopyArtifactsAsync(vm, suite, guestDirectory, options, cancellationToken).ConfigureAwait(false);
+        var junit = Path.Combine(options.ResultsDirectory, options.ReportName + ".xml");
+        JUnitWriter.WriteFile(report, junit);
+        _phases.Add(new("report", clock.Elapsed));
+        return new SuiteRunResult(report, junit, [.. _phases]);
+    }
+
+    private async Task<TestReport> RunSuiteAsync(VirtualMachine vm, SuiteDefinition suite, SuiteRunOptions options, string guestDirectory, CancellationToken cancellationToken)
+    {
+        var parser = suite.Format is TestOutputFormat.GoTestJson or TestOutputFormat.GoTestText or TestOutputFormat.Tap
+            ? TestOutputParser.Create(suite.Format, suite.Name)
+            : null;
+        var environment = suite.Environment.Concat(options.ExtraEnvironment).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+        var command = new GuestCommand
+        {
+            Script = suite.Run,
+            WorkingDirectory = guestDirectory,
+            Elevation = suite.Elevation,
+            Environment = environment,
+            Timeout = suite.Timeout,
+            ValidateExitCode = false,
+            OnOutputLine = line =>
+            {
+                parser?.ReadLine(line);
+                options.OnOutputLine?.Invoke(line);
+            },
+            OnErrorLine = options.OnOutputLine,
+        };
+        log.WriteLine($"Running suite '{suite.Name}' in VM '{vm.Name}' ({suite.Elevation}): {suite.Run}");
+        GuestCommandResult? result = null;
+        TestCaseResult? failure = null;
+        try
+        {
+            result = await vm.Ssh.RunAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GuestCommandTimeoutException e)
+        {
+            failure = Error(suite, "(timeout)", e.Message, string.Empty);
+        }
+        catch (SshConnectionException e)
+        {
+            var why = vm.IsRunning() ? e.Message : $"VM '{vm.Name}' died during the suite.{vm.ConsoleTail()}";
+            failure = Error(suite, "(vm)", why, e.Detail);
+        }
+
+        var report = suite.Format switch
+        {
+            TestOutputFormat.JUnit when result is not null => await FetchJUnitAsync(vm, suite, guestDirectory, cancellationToken).ConfigureAwait(false),
+            TestOutputFormat.ExitCode when result is not null => ExitCodeResult.Create(suite.Name, result.ExitCode, result.StandardOutput + result.StandardError, result.Duration),
+            _ => parser?.Complete() ?? new TestReport([]),
+        };
+
+        if (failure is null && result is not null && result.ExitCode != 0 && report.IsSuccess)
+        {
+            // The suite failed, yet no case says so (a crash before any test, a bad flag): that must not read as green.
+            failure = Error(suite, "(exit code)", $"'{suite.Run}' exited with code {result.ExitCode} but no test case failed", result.StandardError + result.StandardOutput);
+        }
+
+        return failure is null ? report : report.Merge(new TestReport([new TestSuiteResult { Name = suite.Name, Cases = [failure] }]));
+    }
+
+    private async Task<TestReport> FetchJUnitAsync(VirtualMachine vm, SuiteDefinition suite, string guestDirectory, CancellationToken cancellationToken)
+    {
+        var guestFile = suite.Artifacts.FirstOrDefault() is { } first ? $"{guestDirectory}/{first}" : $"{guestDirectory}/junit.xml";
+        var local = Path.GetTempFileName();
+        try
+        {
+            await new CodeSync(vm.Ssh, log).DownloadAsync(guestFile, local, cancellationToken).ConfigureAwait(false);
+            return JUnitReader.ReadFile(local);
+        }
+        catch (Exception e) when (e is SshConnectionException or InvalidDataException)
+        {
+            return new TestReport([new TestSuiteResult { Name = suite.Name, Cases = [Error(suite, "(junit)", $"could not read the suite's JUnit file {guestFile}: {e.Message}", string.Empty)] }]);
+        }
+        finally
+        {
+            File.Delete(local);
+        }
+    }
+
+    private async Task CopyArtifactsAsync(VirtualMachine vm, SuiteDefinition suite, string guestDirectory, SuiteRunOptions options, CancellationToken cancellationToken)
+    {
+        foreach (var artifact in suite.Artifacts)
+        {
+            var target = Path.Combine(options.ResultsDirectory, suite.Name, artifact.TrimStart('/'));
+            try
+            {
+                await new CodeSync(vm.Ssh, log).DownloadAsync($"{guestDirectory}/{artifact}", target, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SshConnectionException e)
+            {
+                log.WriteLine($"Artifact '{artifact}' was not copied back: {e.Message}");
+            }
+        }
+    }
+
+    private static TestCaseResult Error(SuiteDefinition suite, string name, string message, string output) =>
+        new() { ClassName = suite.Name, Name = name, Outcome = TestOutcome.Errored, Message = message, Output = output };
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using CiLab.Labs;
+using CiLab.Ssh;
+
+namespace CiLab.IntegrationTests;
+
+public sealed class SshTests(SshGuest guest) : IClassFixture<SshGuest>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private SshClient Ssh => guest.Vm.Ssh;
+
+    [Fact]
+    public async Task Exit_codes_and_stderr_come_back_and_a_failure_shows_the_command_and_output()
+    {
+        var result = await Ssh.RunAsync(new GuestCommand { Script = "echo out; echo err >&2; exit 3", ValidateExitCode = false }, Ct);
+        Assert.Equal((3, "out\n", "err\n"), (result.ExitCode, result.StandardOutput, result.StandardError));
+
+        var e = await Assert.ThrowsAsync<GuestCommandFailedException>(() => Ssh.RunAsync(new GuestCommand { Script = "echo broken >&2; exit 4" }, Ct));
+        Assert.Contains("exited with code 4", e.Message, StringComparison.Ordinal);
+        Assert.Contains("broken", e.Message, StringComparison.Ordinal);
+        Assert.Contains("VM 'ssh'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Environment_working_directory_and_elevation_apply()
+    {
+        var result = await Ssh.RunAsync(new GuestCommand
+        {
+            Script = "pwd; echo \"$GREETING\"; id -u",
+            WorkingDirectory = "/var/log",
+            Environment = new Dictionary<string, string> { ["GREETING"] = "hello there" },
+            Elevation = Elevation.Doas,
+        }, Ct);
+        Assert.Equal("/var/log\nhello there\n0\n", result.StandardOutput);
+        Assert.Equal("1000\n", (await Ssh.RunAsync(new GuestCommand { Script = "id -u" }, Ct)).StandardOutput);
+    }
+
+    [Theory]
+    [InlineData("two words")]
+    [InlineData("it's \"quoted\"")]
+    [InlineData("$HOME `id` $(id)")]
+    [InlineData("line one\nline two")]
+    [InlineData("back\\slash; semi|pipe&amp")]
+    public async Task Arguments_reach_the_guest_exactly(string word)
+    {
+        var result = await Ssh.RunAsync(GuestCommand.FromArguments("printf", "%s", word) with { Elevation = Elevation.Sudo }, Ct);
+        Assert.Equal(word, result.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Standard_input_is_passed_through()
+    {
+        var result = await Ssh.RunAsync(new GuestCommand { Script = "wc -l", StandardInput = "a\nb\nc\n" }, Ct);
+        Assert.Equal("3", result.StandardOutput.Trim());
+    }
+
+    [Fact]
+    public async Task A_timeout_kills_the_remote_process()
+    {
+        var marker = $"sleep 4{Random.Shared.Next(1000, 9999)}";
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<GuestCommandTimeoutException>(() => Ssh.RunAsync(new GuestCommand { Script = $"{marker} & {marker}; wait", Timeout = TimeSpan.FromSeconds(3) }, Ct));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+        var left = await Ssh.RunAsync(new GuestCommand { Script = $"pgrep -fc '{marker}' || true" }, Ct);
+        Assert.Equal("0", left.StandardOutput.Trim());
+    }
+
+    [Fact]
+    public async Task Waits_succeed_on_a_real_condition_and_time_out_with_the_last_output()
+    {
+        await Ssh.WaitForUnitAsync("ssh.service", TimeSpan.FromSeconds(30), guest.Vm.IsRunning, Ct);
+        await Ssh.WaitForPortAsync(22, TimeSpan.FromSeconds(30), guest.Vm.IsRunning, Ct);
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => Ssh.WaitUntilAsync(new GuestCommand { Script = "echo not yet; false" }, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(500), guest.Vm.IsRunning, Ct));
+        Assert.Contains("not yet", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sshd_killed_mid_command_gives_a_clear_error_not_a_hang()
+    {
+        try
+        {
+            var running = Ssh.RunAsync(new GuestCommand { Script = "sleep 60" }, Ct);
+            await Task.Delay(1000, Ct);
+            await guest.Vm.RootSsh.RunAsync(new GuestCommand { Script = "systemctl kill --signal=KILL ssh.service", ValidateExitCode = false }, Ct).ContinueWith(_ => { }, Ct);
+            var e = await Assert.ThrowsAsync<SshConnectionException>(() => running.WaitAsync(TimeSpan.FromSeconds(45), Ct));
+            Assert.Contains("VM 'ssh'", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await guest.Vm.RestoreAsync("clean", CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task A_replaced_host_key_is_refused_with_a_message_that_says_so()
+    {
+        try
+        {
+            await guest.Vm.RootSsh.RunAsync(new GuestCommand { Script = "rm -f /etc/ssh/ssh_host_ed25519_key* && ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key && systemctl restart ssh" }, Ct);
+            await Ssh.CloseMasterAsync(Ct);
+            await guest.Vm.RootSsh.CloseMasterAsync(Ct);
+            var e = await Assert.ThrowsAsync<SshConnectionException>(() => Ssh.RunAsync(new GuestCommand { Script = "true" }, Ct));
+            Assert.Contains("host key does not match", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await guest.Vm.RestoreAsync("clean", CancellationToken.None);
+        }
+    }
+}

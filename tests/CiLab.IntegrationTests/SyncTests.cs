@@ -1,0 +1,59 @@
+using CiLab.Ssh;
+using CiLab.Sync;
+
+namespace CiLab.IntegrationTests;
+
+public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDisposable
+{
+    private readonly string _source = Directory.CreateTempSubdirectory("cilab-sync-").FullName;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Sync_creates_updates_deletes_and_honours_excludes_and_gitignore()
+    {
+        Write("keep.txt", "one");
+        Write("src/code.go", "package main");
+        Write("bin/Debug/out.dll", "build output");
+        Write(".git/HEAD", "ref");
+        Write("secret.log", "ignored by .gitignore");
+        Write(".gitignore", "*.log\n");
+        Write("skip-me/data", "lab exclude");
+        var sync = new CodeSync(guest.Vm.Ssh, TextWriter.Null);
+
+        var first = await sync.SyncAsync(_source, "/home/cilab/synced", ["skip-me/"], Ct);
+        Assert.Equal(3, first.FilesTransferred);
+        Assert.Equal(".gitignore\nkeep.txt\nsrc/code.go\n", await List());
+
+        Write("keep.txt", "two");
+        File.Delete(Path.Combine(_source, "src/code.go"));
+        Write("new.txt", "new");
+        var second = await sync.SyncAsync(_source, "/home/cilab/synced", ["skip-me/"], Ct);
+        Assert.Equal(2, second.FilesTransferred);
+        Assert.Equal(".gitignore\nkeep.txt\nnew.txt\n", await List());
+        Assert.Equal("two", (await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = "cat /home/cilab/synced/keep.txt" }, Ct)).StandardOutput);
+        Assert.Equal("cilab\n", (await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = "stat -c %U /home/cilab/synced/keep.txt" }, Ct)).StandardOutput);
+    }
+
+    [Fact]
+    public async Task Artifacts_copy_back_to_the_host()
+    {
+        await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = "mkdir -p /tmp/out/reports && echo '<testsuites/>' > /tmp/out/reports/junit.xml && echo log > /tmp/out/run.log" }, Ct);
+        var target = Path.Combine(_source, "back");
+        await new CodeSync(guest.Vm.Ssh, TextWriter.Null).DownloadAsync("/tmp/out/", target, Ct);
+        Assert.Equal("<testsuites/>\n", File.ReadAllText(Path.Combine(target, "reports", "junit.xml")));
+        Assert.Equal("log\n", File.ReadAllText(Path.Combine(target, "run.log")));
+    }
+
+    public void Dispose() => Directory.Delete(_source, recursive: true);
+
+    private void Write(string relative, string content)
+    {
+        var path = Path.Combine(_source, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+    }
+
+    private async Task<string> List() =>
+        (await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = "cd /home/cilab/synced && find . -type f | sed 's|^./||' | LC_ALL=C sort" }, Ct)).StandardOutput;
+}
