@@ -62,7 +62,7 @@ public sealed class SshTests(SshGuest guest) : IClassFixture<SshGuest>
         var clock = Stopwatch.StartNew();
         await Assert.ThrowsAsync<GuestCommandTimeoutException>(() => Ssh.RunAsync(new GuestCommand { Script = $"{marker} & {marker}; wait", Timeout = TimeSpan.FromSeconds(3) }, Ct));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
-        var left = await Ssh.RunAsync(new GuestCommand { Script = $"pgrep -fc '{marker}' || true" }, Ct);
+        var left = await Ssh.RunAsync(new GuestCommand { Script = $"pgrep -fc '^{marker}' || true" }, Ct);
         Assert.Equal("0", left.StandardOutput.Trim());
     }
 

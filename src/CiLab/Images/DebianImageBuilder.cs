@@ -30,7 +30,13 @@ public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
         }
 
         log.WriteLine($"Building image '{image.Name}' ({key}) with mmdebstrap; this takes a minute or two.");
-        var built = await cache.BuildAsync(key, (directory, ct) => BuildIntoAsync(directory, image, user, authorizedKey, ct), cancellationToken).ConfigureAwait(false);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var built = await cache.BuildAsync(key, async (directory, ct) =>
+        {
+            await BuildIntoAsync(directory, image, user, authorizedKey, ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(directory, "build-seconds"), clock.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        log.WriteLine($"Image '{image.Name}' built in {clock.Elapsed.TotalSeconds:0}s.");
         return Describe(key, built);
     }
 

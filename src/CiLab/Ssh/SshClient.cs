@@ -149,13 +149,14 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
         words.AddRange(command.Elevation switch { Elevation.Sudo => ["sudo", "-n"], Elevation.Doas => ["doas", "-n"], _ => [] });
         words.Add("env");
         words.AddRange(command.Environment.Select(p => $"{p.Key}={p.Value}"));
-        words.AddRange(["setsid", "sh", "-c", "echo $$ > \"$0\"; exec sh -c \"$1\"", pidFile, inner]);
+        words.AddRange(["setsid", "--wait", "sh", "-c", "echo $$ > \"$0\"; sh -c \"$1\"; s=$?; rm -f \"$0\"; exit $s", pidFile, inner]);
         return ShellQuoting.Join(words);
     }
 
     private async Task KillRemoteAsync(string pidFile, Elevation elevation)
     {
-        var kill = $"if [ -f {pidFile} ]; then kill -TERM -- -$(cat {pidFile}) 2>/dev/null; sleep 1; kill -KILL -- -$(cat {pidFile}) 2>/dev/null; rm -f {pidFile}; fi; true";
+        // dash (the guest's sh) takes no "--" in kill: a negative pid right after the signal names the group.
+        var kill = $"if [ -f {pidFile} ]; then kill -TERM -$(cat {pidFile}) 2>/dev/null; sleep 1; kill -KILL -$(cat {pidFile}) 2>/dev/null; rm -f {pidFile}; fi; true";
         var prefix = elevation switch { Elevation.Sudo => "sudo -n ", Elevation.Doas => "doas -n ", _ => string.Empty };
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try

@@ -1,0 +1,22 @@
+using System.Diagnostics;
+using CiLab.Processes;
+
+namespace CiLab.Build.Bench;
+
+/// <summary>The plain shell way, as the seeds write it: a bash script, timed from outside.</summary>
+internal static class Shell
+{
+    public static async Task<double> TimeAsync(string script, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        await Command.Create("bash").WithArguments("-euo", "pipefail", "-c", script).ExecuteAsync(ct);
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    public static async Task<double> TimeAsync(Func<Task> action)
+    {
+        var clock = Stopwatch.StartNew();
+        await action();
+        return clock.Elapsed.TotalSeconds;
+    }
+}

@@ -1,0 +1,161 @@
+using System.Globalization;
+using CiLab.Labs;
+using CiLab.Processes;
+using CiLab.Qemu;
+using CiLab.Ssh;
+using CiLab.Suites;
+using CiLab.Sync;
+
+namespace CiLab.Build.Bench;
+
+/// <summary>
+/// VM, SSH, sync and quick-cycle figures on the default lab's VM, each beside the plain shell way
+/// (qemu + ssh + rsync as the seeds' Makefiles do it) measured in the same run on the same image.
+/// </summary>
+internal static class VmBench
+{
+    public static async Task RunAsync(BenchTable table, Lab lab, VirtualMachine vm, string workDirectory, CancellationToken ct)
+    {
+        Directory.CreateDirectory(workDirectory);
+
+        // Cold start to ready: ours against a hand-written qemu + ssh poll loop on a copy of the same overlay.
+        await vm.StopAsync(TimeSpan.Zero, ct);
+        var ours = await Shell.TimeAsync(() => vm.StartAsync(detached: false, fromSnapshot: null, ct));
+        await vm.StopAsync(TimeSpan.Zero, ct);
+        var baseline = Path.Combine(workDirectory, "baseline.qcow2");
+        var shellBoot = await Shell.TimeAsync(BootScript(vm, baseline, copyFrom: null), ct);
+        table.Add(new BenchRow("start to SSH-ready (cold boot)", ours, "s", "qemu + ssh poll loop", shellBoot, 1.05));
+
+        // Restore to ready: loadvm on the running VM against the seeds' "copy the clean qcow2 back and cold boot".
+        await vm.StartAsync(detached: false, fromSnapshot: null, ct);
+        await vm.SnapshotAsync("bench", ct);
+        var restore = await Shell.TimeAsync(() => vm.RestoreAsync("bench", ct));
+        var cleanCopy = Path.Combine(workDirectory, "clean.qcow2");
+        File.Copy(vm.OverlayPath, cleanCopy, overwrite: true);
+        var copyBack = await Shell.TimeAsync(BootScript(vm, baseline, copyFrom: cleanCopy), ct);
+        table.Add(new BenchRow("restore snapshot to SSH-ready", restore, "s", "copy clean qcow2 back + cold boot", copyBack, 0.2));
+
+        // 100 sequential commands.
+        var sshOptions = ShellQuoting.Join(vm.Ssh.Endpoint.Options(multiplex: false));
+        var multiplexed = await Shell.TimeAsync(async () =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                await vm.Ssh.RunAsync(new GuestCommand { Script = "true" }, ct);
+            }
+        });
+        var fresh = await Shell.TimeAsync($"for i in $(seq 100); do ssh {sshOptions} {vm.Ssh.Endpoint.Destination} true; done", ct);
+        var rawMux = await Shell.TimeAsync($"for i in $(seq 100); do ssh {ShellQuoting.Join(vm.Ssh.Endpoint.Options())} {vm.Ssh.Endpoint.Destination} true; done", ct);
+        table.Add(new BenchRow("100 sequential `true` commands", multiplexed, "s", "a fresh ssh each", fresh, 0.1));
+        table.Add(new BenchRow("100 sequential `true` commands", multiplexed, "s", "raw multiplexed ssh", rawMux, 1.1));
+
+        // Sync of a 10,000-file, 60 MB tree.
+        var tree = Path.Combine(workDirectory, "tree");
+        MakeTree(tree);
+        var sync = new CodeSync(vm.Ssh, TextWriter.Null);
+        var rsyncShell = $"rsync -az --delete -e {ShellQuoting.Quote("ssh " + sshOptions)} {ShellQuoting.Quote(tree + "/")} {vm.Ssh.Endpoint.Destination}:";
+        var fullOurs = await Shell.TimeAsync(() => sync.SyncAsync(tree, "/home/cilab/bench-ours", [], ct));
+        var fullShell = await Shell.TimeAsync(rsyncShell + "bench-shell/", ct);
+        table.Add(new BenchRow("sync 10,000 files / 60 MB (full)", fullOurs, "s", "rsync -az --delete over ssh", fullShell, 1.0));
+        File.AppendAllText(Path.Combine(tree, "d0", "f0.txt"), "changed\n");
+        var oneOurs = await Shell.TimeAsync(() => sync.SyncAsync(tree, "/home/cilab/bench-ours", [], ct));
+        File.AppendAllText(Path.Combine(tree, "d0", "f0.txt"), "changed again\n");
+        var oneShell = await Shell.TimeAsync(rsyncShell + "bench-shell/", ct);
+        table.Add(new BenchRow("sync after one changed file", oneOurs, "s", "rsync -az --delete over ssh", oneShell, 0.5));
+        await vm.Ssh.RunAsync(new GuestCommand { Script = "rm -rf ~/bench-ours ~/bench-shell" }, ct);
+        await vm.StopAsync(TimeSpan.Zero, ct);
+    }
+
+    /// <summary>The quick cycle: one file changed, then restore + sync + test + report, against make vm-quick as shell.</summary>
+    public static async Task QuickCycleAsync(BenchTable table, Lab lab, VirtualMachine vm, SuiteDefinition suite, string cilab, string results, CancellationToken ct)
+    {
+        var options = new SuiteRunOptions { ProjectDirectory = lab.Definition.Directory, ResultsDirectory = results, ReportName = "BenchPhase4", SyncExcludes = lab.Definition.SyncExcludes };
+        var touched = Path.Combine(lab.Definition.Directory, "examples", "mountlab", "internal", "worker", "bench_touch.go");
+        var runner = new SuiteRunner(TextWriter.Null);
+        await vm.RestoreAsync("clean", ct);
+        File.WriteAllText(touched, "package worker\n");
+        SuiteRunResult result;
+        try
+        {
+            var ours = await Shell.TimeAsync(async () =>
+            {
+                await runner.PrepareAsync(vm, options, ct);
+                result = await runner.RunAsync(vm, suite, options, ct);
+                foreach (var (phase, seconds) in result.Phases)
+                {
+                    table.Add(new BenchRow($"quick cycle phase: {phase}", seconds.TotalSeconds, "s"));
+                }
+            });
+
+            File.AppendAllText(touched, "// changed\n");
+            var ssh = vm.Ssh.Endpoint;
+            var sshOptions = ShellQuoting.Join(ssh.Options(multiplex: false));
+            var guest = SuiteRunner.GuestProjectDirectory(vm.Definition);
+            var env = string.Join(' ', suite.Environment.Select(p => $"{p.Key}={p.Value}"));
+            // make vm-restore && make vm-sync && make vm-test, written out as the seed does it.
+            var shell = await Shell.TimeAsync(
+                $"qmp() {{ python3 -c 'import socket,json,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f=s.makefile(\"rw\"); f.readline(); f.write(json.dumps({{\"execute\":\"qmp_capabilities\"}})+\"\\n\"); f.flush(); f.readline(); f.write(json.dumps({{\"execute\":\"human-monitor-command\",\"arguments\":{{\"command-line\":sys.argv[2]}}}})+\"\\n\"); f.flush(); f.readline()' \"$@\"; }}; " +
+                $"qmp {ShellQuoting.Quote(Path.Combine(vm.RuntimeDirectory, "qmp.sock"))} 'loadvm clean'; " +
+                $"until ssh {sshOptions} {ssh.Destination} true 2>/dev/null; do sleep 0.2; done; " +
+                $"rsync -az --delete --exclude=.git/ --exclude=artifacts/ --exclude=.cilab/ --exclude=bin/ --exclude=obj/ -e {ShellQuoting.Quote("ssh " + sshOptions)} {ShellQuoting.Quote(lab.Definition.Directory + "/")} {ssh.Destination}:{guest}/; " +
+                $"ssh {sshOptions} {ssh.Destination} {ShellQuoting.Quote($"cd {guest}/{suite.Directory} && doas env {env} {suite.Run}")} > {ShellQuoting.Quote(Path.Combine(results, "shell.json"))} || true; " +
+                $"dotnet {ShellQuoting.Quote(cilab)} results convert --format go-test-json --output {ShellQuoting.Quote(Path.Combine(results, "shell.xml"))} {ShellQuoting.Quote(Path.Combine(results, "shell.json"))} > /dev/null", ct);
+            table.Add(new BenchRow("quick cycle: one file changed, restore + sync + test + report", ours, "s", "make vm-quick as shell (loadvm, rsync, ssh, go test -json, convert)", shell, 1.0));
+        }
+        finally
+        {
+            File.Delete(touched);
+            await vm.StopAsync(TimeSpan.Zero, CancellationToken.None);
+        }
+    }
+
+    private static string BootScript(VirtualMachine vm, string disk, string? copyFrom)
+    {
+        var image = vm.Image;
+        var port = PortAllocatorShim.FreePort();
+        var sshOptions = ShellQuoting.Join((vm.Ssh.Endpoint with { Port = port }).Options(multiplex: false));
+        var pidFile = disk + ".pid";
+        var prepare = copyFrom is not null
+            ? $"cp {ShellQuoting.Quote(copyFrom)} {ShellQuoting.Quote(disk)}"
+            : $"qemu-img create -q -f qcow2 -F qcow2 -b {ShellQuoting.Quote(image.DiskPath)} {ShellQuoting.Quote(disk)}";
+        var accel = vm.GetStatus().Accelerator ?? AcceleratorProbe.Choose("auto");
+        return $"{prepare}; " +
+            $"qemu-system-x86_64 -machine q35,accel={accel} -cpu max -smp {vm.Definition.Cpus} -m {vm.Definition.MemoryBytes >> 20}M " +
+            $"-kernel {ShellQuoting.Quote(image.KernelPath!)} -initrd {ShellQuoting.Quote(image.InitrdPath!)} -append {ShellQuoting.Quote(image.KernelAppend)} " +
+            $"-drive file={ShellQuoting.Quote(disk)},if=virtio,format=qcow2 -netdev user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:22 -device virtio-net-pci,netdev=n0 -device virtio-rng-pci " +
+            $"-display none -serial null -monitor none -pidfile {ShellQuoting.Quote(pidFile)} -daemonize; " +
+            $"until ssh {sshOptions} {vm.Ssh.Endpoint.Destination} true 2>/dev/null; do sleep 0.5; done; " +
+            $"kill $(cat {ShellQuoting.Quote(pidFile)}); while kill -0 $(cat {ShellQuoting.Quote(pidFile)}) 2>/dev/null; do sleep 0.1; done; rm -f {ShellQuoting.Quote(disk)} {ShellQuoting.Quote(pidFile)}";
+    }
+
+    private static void MakeTree(string root)
+    {
+        if (Directory.Exists(root))
+        {
+            return;
+        }
+
+        var random = new Random(42);
+        var buffer = new byte[6000];
+        for (var d = 0; d < 100; d++)
+        {
+            var directory = Path.Combine(root, $"d{d}");
+            Directory.CreateDirectory(directory);
+            for (var f = 0; f < 100; f++)
+            {
+                random.NextBytes(buffer);
+                File.WriteAllBytes(Path.Combine(directory, $"f{f}.txt"), buffer);
+            }
+        }
+    }
+
+    private static class PortAllocatorShim
+    {
+        public static int FreePort()
+        {
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+    }
+}

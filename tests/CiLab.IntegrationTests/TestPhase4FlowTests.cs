@@ -1,0 +1,62 @@
+using System.Xml.Linq;
+using CiLab.Labs;
+using CiLab.Suites;
+using CiLab.Testing;
+
+namespace CiLab.IntegrationTests;
+
+/// <summary>The main job on the repository's own lab.yaml: restore, sync, run the Go suite as root, report.</summary>
+public sealed class TestPhase4FlowTests : IDisposable
+{
+    private readonly string _results = Directory.CreateTempSubdirectory("cilab-phase4-").FullName;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_default_lab_runs_the_root_only_go_tests_in_the_guest_and_a_requested_failure_is_reported()
+    {
+        var log = new StringWriter();
+        var definition = LabFile.Load(Path.Combine(GuestLab.RepositoryRoot, "lab.yaml"));
+        var lab = await Lab.OpenAsync(definition, log, cache: null, Ct);
+        var suite = definition.Suite("phase4");
+        var vm = await lab.MachineAsync(suite.Vm, Ct);
+        try
+        {
+            if (!await vm.HasSnapshotAsync("clean", Ct))
+            {
+                await vm.StartAsync(detached: false, fromSnapshot: null, Ct);
+                await vm.SnapshotAsync("clean", Ct);
+            }
+
+            var options = new SuiteRunOptions { ProjectDirectory = definition.Directory, ResultsDirectory = _results, ReportName = "TestPhase4", SyncExcludes = definition.SyncExcludes };
+            var runner = new SuiteRunner(log);
+            await runner.PrepareAsync(vm, options, Ct);
+            var passing = await runner.RunAsync(vm, suite, options, Ct);
+
+            Assert.True(passing.Report.IsSuccess, passing.Report + "\n" + log);
+            Assert.Equal(0, passing.Report.Skipped);
+            Assert.Contains(passing.Report.Cases, c => c.Name == "TestCleanupRetriesABusyMount" && c.Outcome == TestOutcome.Passed);
+            Assert.True(passing.Report.Cases.Count() >= 8);
+            var junit = XDocument.Load(passing.JUnitPath);
+            Assert.Contains(junit.Descendants("testcase"), c => (string?)c.Attribute("name") == "TestWorkersAreIsolatedFromEachOther");
+            Assert.Contains(junit.Descendants("property"), p => (string?)p.Attribute("name") == "vm" && (string?)p.Attribute("value") == "phase4");
+            Assert.Equal(["restore", "sync", "test", "report"], passing.Phases.Select(p => p.Key));
+
+            var failingOptions = options with { ExtraEnvironment = new Dictionary<string, string> { ["MOUNTLAB_FAIL"] = "1" } };
+            var failingRunner = new SuiteRunner(log);
+            await failingRunner.PrepareAsync(vm, failingOptions, Ct);
+            var failing = await failingRunner.RunAsync(vm, suite, failingOptions, Ct);
+            Assert.False(failing.Report.IsSuccess);
+            var failure = Assert.Single(failing.Report.Cases, c => c.Outcome == TestOutcome.Failed);
+            Assert.Equal("TestFailureOnRequest", failure.Name);
+            Assert.Contains("MOUNTLAB_FAIL=1 asked for it", failure.Message, StringComparison.Ordinal);
+            Assert.Equal("worker_test.go", failure.File);
+        }
+        finally
+        {
+            await vm.StopAsync(TimeSpan.Zero, CancellationToken.None);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_results, recursive: true);
+}
