@@ -21,6 +21,9 @@ public sealed record BootableImage
     /// <summary>The kernel command line for direct boot.</summary>
     public string KernelAppend { get; init; } = "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet";
 
+    /// <summary>Boot with a cloud-init NoCloud seed carrying the lab's user and key.</summary>
+    public bool CloudInitSeed { get; init; }
+
     /// <summary>The guest's public host key (<c>ssh-ed25519 AAAA...</c>) to pin, or null when unknown.</summary>
     public string? HostPublicKey { get; init; }
 }

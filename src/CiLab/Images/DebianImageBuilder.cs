@@ -26,7 +26,7 @@ public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
         if (cache.Find(key) is { } cached)
         {
             log.WriteLine($"Image '{image.Name}' is up to date ({key}).");
-            return Describe(key, cached);
+            return Describe(key, cached, image.CloudInit);
         }
 
         log.WriteLine($"Building image '{image.Name}' ({key}) with mmdebstrap; this takes a minute or two.");
@@ -37,7 +37,7 @@ public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
             await File.WriteAllTextAsync(Path.Combine(directory, "build-seconds"), clock.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         log.WriteLine($"Image '{image.Name}' built in {clock.Elapsed.TotalSeconds:0}s.");
-        return Describe(key, built);
+        return Describe(key, built, image.CloudInit);
     }
 
     /// <summary>The cache key: everything that changes the image's content.</summary>
@@ -48,6 +48,7 @@ public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
             .AppendLine(RecipeVersion).AppendLine(image.Suite).AppendLine(user).AppendLine(authorizedKey)
             .AppendLine(string.Join(',', image.Packages.Order(StringComparer.Ordinal)))
             .AppendLine(image.DiskBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .AppendLine(image.CloudInit ? "cloud-init" : string.Empty)
             .AppendLine(SetupScript())
             .AppendLine(image.Provision is null ? string.Empty : File.ReadAllText(image.Provision));
         return "debian-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
@@ -75,11 +76,12 @@ public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
             }
         }
 
-        var packages = string.Join(',', BasePackages.Concat(image.Packages).Distinct());
+        var packages = string.Join(',', BasePackages.Concat(image.CloudInit ? ["cloud-init"] : []).Concat(image.Packages).Distinct());
         var mmdebstrap = Command.Create("mmdebstrap")
             .WithArguments("--variant=minbase", $"--include={packages}", $"--customize-hook=sh {ShellQuoting.Quote(script)} \"$1\"", image.Suite, "/dev/null")
             .WithEnvironmentVariable("CILAB_USER", user)
-            .WithEnvironmentVariable("CILAB_AUTHORIZED_KEY", authorizedKey)
+            // With cloud-init the user and key come from the seed at boot, not from the image.
+            .WithEnvironmentVariable("CILAB_AUTHORIZED_KEY", image.CloudInit ? string.Empty : authorizedKey)
             .WithEnvironmentVariable("CILAB_HOST_KEY", hostKey)
             .WithEnvironmentVariable("CILAB_OUT", directory)
             .WithEnvironmentVariable("CILAB_DISK_SIZE", $"{image.DiskBytes >> 20}M")
@@ -102,8 +104,9 @@ public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
         File.Delete(script);
     }
 
-    private static BootableImage Describe(string key, string directory) => new()
+    private static BootableImage Describe(string key, string directory, bool cloudInit) => new()
     {
+        CloudInitSeed = cloudInit,
         Id = key,
         DiskPath = Path.Combine(directory, "root.qcow2"),
         KernelPath = Path.Combine(directory, "vmlinuz"),

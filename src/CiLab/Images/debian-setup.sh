@@ -15,14 +15,19 @@ chroot "$root" systemctl enable systemd-networkd ssh >/dev/null 2>&1
 # Boot waits for no network it does not need.
 chroot "$root" systemctl mask systemd-networkd-wait-online.service >/dev/null 2>&1 || true
 
-chroot "$root" useradd --create-home --shell /bin/bash "$user"
-for home in /root "/home/$user"; do
-  mkdir -p "$root$home/.ssh"
-  printf '%s\n' "$CILAB_AUTHORIZED_KEY" > "$root$home/.ssh/authorized_keys"
-  chmod 700 "$root$home/.ssh"
-  chmod 600 "$root$home/.ssh/authorized_keys"
-done
-chroot "$root" chown -R "$user:$user" "/home/$user/.ssh"
+if [ -n "$CILAB_AUTHORIZED_KEY" ]; then
+  chroot "$root" useradd --create-home --shell /bin/bash "$user"
+  for home in /root "/home/$user"; do
+    mkdir -p "$root$home/.ssh"
+    printf '%s\n' "$CILAB_AUTHORIZED_KEY" > "$root$home/.ssh/authorized_keys"
+    chmod 700 "$root$home/.ssh"
+    chmod 600 "$root$home/.ssh/authorized_keys"
+  done
+  chroot "$root" chown -R "$user:$user" "/home/$user/.ssh"
+else
+  # cloud-init creates the user and installs the key at first boot, from the seed; keep the pinned host keys.
+  printf 'ssh_deletekeys: false\nssh_genkeytypes: []\ndatasource_list: [NoCloud, None]\n' > "$root/etc/cloud/cloud.cfg.d/90-cilab.cfg"
+fi
 printf 'permit nopass %s as root\n' "$user" > "$root/etc/doas.conf"
 printf '%s ALL=(ALL) NOPASSWD:ALL\n' "$user" > "$root/etc/sudoers.d/cilab"
 chmod 440 "$root/etc/sudoers.d/cilab"

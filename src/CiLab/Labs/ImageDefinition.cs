@@ -21,6 +21,12 @@ public sealed record ImageDefinition
     /// <summary>The root filesystem size.</summary>
     public long DiskBytes { get; init; } = 4L << 30;
 
+    /// <summary>
+    /// Configure the guest with cloud-init at boot (a NoCloud seed CiLab writes): for the recipe, cloud-init is
+    /// installed and no user or key is baked in; for a user's cloud image, the seed brings the lab's user and key.
+    /// </summary>
+    public bool CloudInit { get; init; }
+
     /// <summary>A shell script run in the image at build time (relative to the lab file).</summary>
     public string? Provision { get; init; }
 }

@@ -95,6 +95,7 @@ public sealed class Lab
             Id = "user-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16],
             DiskPath = path,
             DiskFormat = format,
+            CloudInitSeed = image.CloudInit,
         };
     }
 }

@@ -12,7 +12,7 @@ namespace CiLab.Labs;
 public sealed class LabFile
 {
     private static readonly string[] TopKeys = ["images", "vms", "suites", "sync"];
-    private static readonly string[] ImageKeys = ["name", "recipe", "path", "suite", "packages", "disk", "provision"];
+    private static readonly string[] ImageKeys = ["name", "recipe", "path", "suite", "packages", "disk", "provision", "cloud-init"];
     private static readonly string[] VmKeys = ["name", "image", "cpus", "memory", "ssh-port", "ports", "user", "elevation", "read-only", "boot-timeout", "accelerator"];
     private static readonly string[] SuiteKeys = ["name", "vm", "run", "directory", "elevation", "format", "timeout", "env", "artifacts"];
     private static readonly string[] Recipes = ["debian"];
@@ -122,6 +122,7 @@ public sealed class LabFile
             Packages = Strings(map, "packages", key),
             DiskBytes = Size(map, "disk", key, minimum: 256L << 20) ?? (4L << 30),
             Provision = provision is null ? null : Path.Combine(_directory, provision),
+            CloudInit = Bool(map, "cloud-init", key) ?? false,
         };
     }
 

@@ -55,6 +55,8 @@ public sealed class VirtualMachine
 
     private string PidPath => Path.Combine(RuntimeDirectory, "qemu.pid");
 
+    private string SeedPath => Path.Combine(Directory, "seed.iso");
+
     private string QmpPath => Path.Combine(RuntimeDirectory, "qmp.sock");
 
     private string RunInfoPath => Path.Combine(RuntimeDirectory, "run.json");
@@ -90,6 +92,12 @@ public sealed class VirtualMachine
             .ExecuteAsync(cancellationToken).ConfigureAwait(false);
         WriteMetadata(new VmMetadata(Image.Id, []));
         WriteKnownHost();
+        if (Image.CloudInitSeed)
+        {
+            var publicKey = (await File.ReadAllTextAsync(_state.PrivateKeyPath + ".pub", cancellationToken).ConfigureAwait(false)).Trim();
+            CloudInitSeed.Write(SeedPath, Name, Definition.User, publicKey);
+        }
+
         return true;
     }
 
@@ -403,6 +411,11 @@ public sealed class VirtualMachine
             {
                 arguments.AddRange(["-initrd", Image.InitrdPath]);
             }
+        }
+
+        if (Image.CloudInitSeed)
+        {
+            arguments.AddRange(["-drive", $"file={SeedPath},format=raw,if=virtio,readonly=on"]);
         }
 
         if (fromSnapshot is not null)

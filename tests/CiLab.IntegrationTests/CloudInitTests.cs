@@ -1,0 +1,32 @@
+using CiLab.Images;
+using CiLab.Labs;
+using CiLab.Qemu;
+using CiLab.Ssh;
+
+namespace CiLab.IntegrationTests;
+
+public sealed class CloudInitTests(GuestLab lab)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_guest_with_no_key_baked_in_accepts_the_lab_key_from_the_generated_seed_iso()
+    {
+        var definition = new ImageDefinition { Name = "debian-cloud", Recipe = "debian", DiskBytes = 2L << 30, CloudInit = true };
+        var image = await new DebianImageBuilder(ImageCache.Default(), lab.Log).GetAsync(definition, "cilab", lab.Lab.PublicKey, Ct);
+        Assert.True(image.CloudInitSeed);
+        var vm = lab.Machine("cloudy", d => d with { Image = "debian-cloud", BootTimeout = TimeSpan.FromMinutes(5) }, image);
+        try
+        {
+            await vm.StartAsync(detached: false, fromSnapshot: null, Ct);
+            var who = await vm.Ssh.RunAsync(new GuestCommand { Script = "id -un; sudo -n id -u; test -f /etc/cloud/cloud.cfg.d/90-cilab.cfg && cloud-init status --wait >/dev/null; cloud-init query ds 2>/dev/null | head -c 0; echo ok" }, Ct);
+            Assert.Equal("cilab\n0\nok\n", who.StandardOutput);
+            var seed = await vm.RootSsh.RunAsync(new GuestCommand { Script = "blkid -o value -s LABEL /dev/vdb" }, Ct);
+            Assert.Equal("cidata\n", seed.StandardOutput);
+        }
+        finally
+        {
+            await vm.DestroyAsync(CancellationToken.None);
+        }
+    }
+}
