@@ -389,12 +389,7 @@ internal sealed class Build : NukeBuild
             }
 
             Console.WriteLine($"── {name}");
-            var result = await Command.Create("dotnet").WithArguments(arguments)
-                .WithWorkingDirectory(RootDirectory)
-                .WithValidation(false)
-                .WithStandardOutputLine(Console.WriteLine)
-                .WithStandardErrorLine(Console.Error.WriteLine)
-                .ExecuteAsync(ct);
+            var result = await DotnetCommand(arguments).ExecuteAsync(ct);
             var summary = File.Exists(report)
                 ? TestRunSummary.FromJUnit(report)
                 : new TestRunSummary(0, 1, 0); // The runner died before writing its report: that is a failure.
@@ -414,14 +409,17 @@ internal sealed class Build : NukeBuild
         }
     }
 
-    async Task Dotnet(CancellationToken ct, params string[] arguments)
-    {
-        var result = await Command.Create("dotnet").WithArguments(arguments)
+    // dotnet in the repository root, its output streamed, its exit code judged by the caller.
+    Command DotnetCommand(IEnumerable<string> arguments) =>
+        Command.Create("dotnet").WithArguments(arguments)
             .WithWorkingDirectory(RootDirectory)
             .WithValidation(false)
             .WithStandardOutputLine(Console.WriteLine)
-            .WithStandardErrorLine(Console.Error.WriteLine)
-            .ExecuteAsync(ct);
+            .WithStandardErrorLine(Console.Error.WriteLine);
+
+    async Task Dotnet(CancellationToken ct, params string[] arguments)
+    {
+        var result = await DotnetCommand(arguments).ExecuteAsync(ct);
         if (!result.IsSuccess)
         {
             // Its output was streamed above; repeating it would only bury the cause.

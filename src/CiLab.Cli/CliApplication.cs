@@ -20,6 +20,7 @@ public static class CliApplication
         root.Subcommands.Add(results);
         root.Subcommands.Add(ReportCommand.Create(output, error));
         root.Subcommands.Add(VmCommands.Create(output, error));
+        root.Subcommands.Add(ImageCommands.Create(output, error));
         return root;
     }
 

@@ -133,7 +133,7 @@ public static class Iso9660Writer
 
     private static void Text(Span<byte> field, string text, bool ucs2)
     {
-        var padded = ucs2 ? text.PadRight(field.Length / 2) : text.PadRight(field.Length);
+        var padded = ucs2 ? text.PadRight((field.Length + 1) / 2) : text.PadRight(field.Length);
         (ucs2 ? Encoding.BigEndianUnicode : Encoding.ASCII).GetBytes(padded).AsSpan(0, field.Length).CopyTo(field);
     }
 

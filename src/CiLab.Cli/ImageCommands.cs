@@ -1,0 +1,86 @@
+using System.CommandLine;
+using CiLab.Images;
+using CiLab.Labs;
+
+namespace CiLab.Cli;
+
+/// <summary><c>cilab image list|build|prune</c>: the image cache.</summary>
+internal static class ImageCommands
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var lab = new Option<string>("--lab") { Description = "The lab file", DefaultValueFactory = _ => "lab.yaml" };
+        var image = new Command("image", "Build, list and prune cached guest images.");
+
+        var list = new Command("list", "List cached images with their size.");
+        list.SetAction(_ =>
+        {
+            var cache = ImageCache.Default();
+            foreach (var entry in cache.List())
+            {
+                var directory = Path.Combine(cache.Root, entry);
+                var size = Directory.GetFiles(directory).Sum(f => new FileInfo(f).Length);
+                var state = cache.Find(entry) is null ? "incomplete" : "ready";
+                output.WriteLine($"{entry,-28} {state,-10} {size / 1e6,8:0} MB");
+            }
+
+            return 0;
+        });
+
+        var build = new Command("build", "Build the lab's images now (a cache hit when nothing changed).") { lab };
+        build.SetAction(async (parse, ct) => await WithLabAsync(parse.GetValue(lab)!, output, error, ct, async opened =>
+        {
+            foreach (var vm in opened.Definition.Vms)
+            {
+                var built = await opened.ImageAsync(vm.Image, vm.User, ct);
+                output.WriteLine($"{vm.Image}: {built.Id} ({built.DiskPath})");
+            }
+        }));
+
+        var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation (required when not interactive)" };
+        var prune = new Command("prune", "Delete cached images the lab does not use.") { lab, yes };
+        prune.SetAction(async (parse, ct) => await WithLabAsync(parse.GetValue(lab)!, output, error, ct, async opened =>
+        {
+            var keep = new HashSet<string>();
+            foreach (var vm in opened.Definition.Vms)
+            {
+                var definition = opened.Definition.Image(vm.Image);
+                if (definition.Recipe is not null)
+                {
+                    keep.Add(DebianImageBuilder.CacheKey(definition, vm.User, opened.PublicKey));
+                }
+            }
+
+            if (!parse.GetValue(yes))
+            {
+                throw new ArgumentException("'prune' deletes images; pass --yes to confirm.");
+            }
+
+            foreach (var removed in ImageCache.Default().Prune(keep))
+            {
+                output.WriteLine($"deleted {removed}");
+            }
+
+            await Task.CompletedTask;
+        }));
+
+        image.Subcommands.Add(list);
+        image.Subcommands.Add(build);
+        image.Subcommands.Add(prune);
+        return image;
+    }
+
+    private static async Task<int> WithLabAsync(string path, TextWriter output, TextWriter error, CancellationToken ct, Func<Lab, Task> action)
+    {
+        try
+        {
+            await action(await Lab.OpenAsync(LabFile.Load(path), output, cache: null, ct));
+            return 0;
+        }
+        catch (Exception e) when (e is LabFileException or FileNotFoundException or ArgumentException or ImageBuildException)
+        {
+            await error.WriteLineAsync($"error: {e.Message}");
+            return e is ArgumentException ? CliApplication.BadInput : 1;
+        }
+    }
+}
