@@ -62,8 +62,14 @@ public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
         await Command.Create("ssh-keygen").WithArguments("-q", "-t", "ed25519", "-N", "", "-C", "cilab-guest", "-f", hostKey).ExecuteAsync(cancellationToken).ConfigureAwait(false);
 
         var tail = new Queue<string>();
+        string? tempDirectory = null;
         void Progress(string line)
         {
+            if (line.StartsWith("I: using ", StringComparison.Ordinal) && line.EndsWith(" as tempdir", StringComparison.Ordinal))
+            {
+                tempDirectory = line["I: using ".Length..^" as tempdir".Length];
+            }
+
             tail.Enqueue(line);
             if (tail.Count > 30)
             {
@@ -91,7 +97,17 @@ public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
             .WithValidation(false)
             // mmdebstrap must unmount /proc and /dev from its chroot before it goes.
             .WithGracefulCancellation(TimeSpan.FromSeconds(20));
-        var result = await mmdebstrap.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        CommandResult result;
+        try
+        {
+            result = await mmdebstrap.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Interrupted, mmdebstrap can leave /proc, /sys and /dev mounted in its chroot: never leave them behind.
+            await UnmountLeftoversAsync(tempDirectory).ConfigureAwait(false);
+        }
+
         if (!result.IsSuccess)
         {
             throw new ImageBuildException($"mmdebstrap failed (exit code {result.ExitCode}) building image '{image.Name}'. Last lines:{Environment.NewLine}{string.Join(Environment.NewLine, tail)}");
@@ -102,6 +118,28 @@ public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
         await Command.Create("qemu-img").WithArguments("convert", "-O", "qcow2", raw, Path.Combine(directory, "root.qcow2")).ExecuteAsync(cancellationToken).ConfigureAwait(false);
         File.Delete(raw);
         File.Delete(script);
+    }
+
+    private async Task UnmountLeftoversAsync(string? tempDirectory)
+    {
+        if (tempDirectory is null || !tempDirectory.StartsWith("/tmp/mmdebstrap.", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var mounts = File.ReadAllLines("/proc/mounts").Select(l => l.Split(' ')[1])
+            .Where(m => m.StartsWith(tempDirectory + "/", StringComparison.Ordinal)).OrderByDescending(m => m.Length).ToList();
+        foreach (var mount in mounts)
+        {
+            log.WriteLine($"  unmounting {mount} left by the interrupted build");
+            await Command.Create("umount").WithArguments("--lazy", mount).WithValidation(false).ExecuteAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        var stillMounted = File.ReadAllText("/proc/mounts").Contains(" " + tempDirectory + "/", StringComparison.Ordinal);
+        if (!stillMounted && Directory.Exists(tempDirectory))
+        {
+            Directory.Delete(tempDirectory, recursive: true);
+        }
     }
 
     private static BootableImage Describe(string key, string directory, bool cloudInit) => new()
