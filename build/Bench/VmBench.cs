@@ -19,11 +19,18 @@ internal static class VmBench
         Directory.CreateDirectory(workDirectory);
 
         // Cold start to ready: ours against a hand-written qemu + ssh poll loop on a copy of the same overlay.
-        await vm.StopAsync(TimeSpan.Zero, ct);
-        var ours = await Shell.TimeAsync(() => vm.StartAsync(detached: false, fromSnapshot: null, ct));
-        await vm.StopAsync(TimeSpan.Zero, ct);
+        // Twice each, interleaved, the best of each kept: the first boot after an image build reads it cold.
         var baseline = Path.Combine(workDirectory, "baseline.qcow2");
-        var shellBoot = await Shell.TimeAsync(BootScript(vm, baseline, copyFrom: null), ct);
+        var ours = double.MaxValue;
+        var shellBoot = double.MaxValue;
+        for (var round = 0; round < 2; round++)
+        {
+            await vm.StopAsync(TimeSpan.Zero, ct);
+            shellBoot = Math.Min(shellBoot, await Shell.TimeAsync(BootScript(vm, baseline, copyFrom: null), ct));
+            ours = Math.Min(ours, await Shell.TimeAsync(() => vm.StartAsync(detached: false, fromSnapshot: null, ct)));
+        }
+
+        await vm.StopAsync(TimeSpan.Zero, ct);
         table.Add(new BenchRow("start to SSH-ready (cold boot)", ours, "s", "qemu + ssh poll loop", shellBoot, 1.05));
 
         // Restore to ready: loadvm on the running VM against the seeds' "copy the clean qcow2 back and cold boot".

@@ -45,6 +45,24 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
         Assert.Equal("log\n", File.ReadAllText(Path.Combine(target, "run.log")));
     }
 
+    [Fact]
+    public async Task A_guest_without_rsync_gets_the_tree_by_tar_over_ssh()
+    {
+        Write("a.txt", "tarred");
+        Write("bin/skip.dll", "build output");
+        try
+        {
+            await guest.Vm.RootSsh.RunAsync(new GuestCommand { Script = "mv /usr/bin/rsync /usr/bin/rsync.off" }, Ct);
+            var result = await new CodeSync(guest.Vm.Ssh, TextWriter.Null).SyncAsync(_source, "/home/cilab/tarred", [], Ct);
+            Assert.Equal("tar", result.Method);
+            Assert.Equal("a.txt\n", (await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = "cd /home/cilab/tarred && find . -type f | sed 's|^./||'" }, Ct)).StandardOutput);
+        }
+        finally
+        {
+            await guest.Vm.RestoreAsync("clean", CancellationToken.None);
+        }
+    }
+
     public void Dispose() => Directory.Delete(_source, recursive: true);
 
     private void Write(string relative, string content)

@@ -12,6 +12,12 @@ public sealed record ImageDefinition
     /// <summary>A user image: a local qcow2 or raw file (relative to the lab file).</summary>
     public string? Path { get; init; }
 
+    /// <summary>A user image to download once (http or https); needs <see cref="Sha256"/>.</summary>
+    public Uri? Url { get; init; }
+
+    /// <summary>The SHA-256 the downloaded image must have.</summary>
+    public string? Sha256 { get; init; }
+
     /// <summary>The Debian suite for the debian recipe.</summary>
     public string Suite { get; init; } = "bookworm";
 

@@ -54,7 +54,7 @@ public sealed class Lab
         var image = Definition.Image(name);
         var bootable = image.Recipe is not null
             ? await new DebianImageBuilder(_cache, _log).GetAsync(image, user, PublicKey, cancellationToken).ConfigureAwait(false)
-            : UserImage(image);
+            : UserImage(image, image.Url is null ? image.Path! : await DownloadAsync(image, cancellationToken).ConfigureAwait(false));
         _images[name] = bootable;
         return bootable;
     }
@@ -79,9 +79,14 @@ public sealed class Lab
         return machines;
     }
 
-    private static BootableImage UserImage(ImageDefinition image)
+    private async Task<string> DownloadAsync(ImageDefinition image, CancellationToken cancellationToken)
     {
-        var path = image.Path!;
+        using var http = new HttpClient();
+        return await new ImageDownloader(_cache, http, _log).GetAsync(image.Url!, image.Sha256!, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static BootableImage UserImage(ImageDefinition image, string path)
+    {
         if (!File.Exists(path))
         {
             throw new ImageBuildException($"Image '{image.Name}': no file at {path}.");
@@ -89,7 +94,7 @@ public sealed class Lab
 
         var info = new FileInfo(path);
         var identity = $"{Path.GetFullPath(path)}|{info.Length}|{info.LastWriteTimeUtc.Ticks}";
-        var format = Path.GetExtension(path) is ".raw" or ".img" ? "raw" : "qcow2";
+        var format = ImageDownloader.DetectFormat(path);
         return new BootableImage
         {
             Id = "user-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16],

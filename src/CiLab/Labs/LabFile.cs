@@ -12,7 +12,7 @@ namespace CiLab.Labs;
 public sealed class LabFile
 {
     private static readonly string[] TopKeys = ["images", "vms", "suites", "sync"];
-    private static readonly string[] ImageKeys = ["name", "recipe", "path", "suite", "packages", "disk", "provision", "cloud-init"];
+    private static readonly string[] ImageKeys = ["name", "recipe", "path", "url", "sha256", "suite", "packages", "disk", "provision", "cloud-init"];
     private static readonly string[] VmKeys = ["name", "image", "cpus", "memory", "ssh-port", "ports", "user", "elevation", "read-only", "boot-timeout", "accelerator"];
     private static readonly string[] SuiteKeys = ["name", "vm", "run", "directory", "elevation", "format", "timeout", "env", "artifacts"];
     private static readonly string[] Recipes = ["debian"];
@@ -92,9 +92,22 @@ public sealed class LabFile
         var name = RequiredString(map, "name", key);
         var recipe = String(map, "recipe", key);
         var path = String(map, "path", key);
-        if ((recipe is null) == (path is null))
+        var url = String(map, "url", key);
+        var sha256 = String(map, "sha256", key);
+        if (new[] { recipe, path, url }.Count(x => x is not null) != 1)
         {
-            Error(map.Start, key, "give either 'recipe' (an image CiLab builds) or 'path' (your own qcow2 or raw file), not both or neither");
+            Error(map.Start, key, "give exactly one of 'recipe' (an image CiLab builds), 'path' (your own qcow2 or raw file) or 'url' (downloaded once, with 'sha256')");
+        }
+
+        Uri? uri = null;
+        if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out uri) || uri.Scheme is not ("https" or "http")))
+        {
+            Error(Child(map, "url")!.Start, $"{key}.url", $"'{url}' is not an http(s) URL");
+        }
+
+        if (url is not null && (sha256 is null || sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigit)))
+        {
+            Error((Child(map, "sha256") ?? map).Start, $"{key}.sha256", "a downloaded image needs its SHA-256: 64 hex digits");
         }
 
         if (recipe is not null && !Recipes.Contains(recipe))
@@ -118,6 +131,8 @@ public sealed class LabFile
             Name = name,
             Recipe = recipe,
             Path = path is null ? null : Path.Combine(_directory, path),
+            Url = uri,
+            Sha256 = sha256,
             Suite = String(map, "suite", key) ?? "bookworm",
             Packages = Strings(map, "packages", key),
             DiskBytes = Size(map, "disk", key, minimum: 256L << 20) ?? (4L << 30),

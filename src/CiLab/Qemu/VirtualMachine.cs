@@ -487,8 +487,18 @@ public sealed class VirtualMachine
         }
     }
 
-    private int? ReadPid() =>
-        File.Exists(PidPath) && int.TryParse(File.ReadAllText(PidPath).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+    private int? ReadPid()
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(PidPath).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            // No pid file, or QEMU removed it while exiting.
+            return null;
+        }
+    }
 
     // The pid must still be a QEMU: pids are reused.
     private static bool IsQemu(int pid)
@@ -525,7 +535,17 @@ public sealed class VirtualMachine
         return reader.ReadToEnd();
     }
 
-    private VmRunInfo? ReadRunInfo() => File.Exists(RunInfoPath) ? JsonSerializer.Deserialize<VmRunInfo>(File.ReadAllText(RunInfoPath)) : null;
+    private VmRunInfo? ReadRunInfo()
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<VmRunInfo>(File.ReadAllText(RunInfoPath));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 
     private VmMetadata? ReadMetadata() => File.Exists(MetadataPath) ? JsonSerializer.Deserialize<VmMetadata>(File.ReadAllText(MetadataPath)) : null;
 

@@ -21,16 +21,21 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log)
     {
         ArgumentNullException.ThrowIfNull(extraExcludes);
         var clock = Stopwatch.StartNew();
-        if (!await GuestHasRsyncAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return await TarAsync(hostDirectory, guestDirectory, extraExcludes, clock, cancellationToken).ConfigureAwait(false);
-        }
-
         var arguments = new List<string> { "-az", "--delete", "--stats", "--filter=:- .gitignore" };
         arguments.AddRange(DefaultExcludes.Concat(extraExcludes).Select(e => $"--exclude={e}"));
         arguments.Add("--rsync-path=mkdir -p " + ShellQuoting.Quote(guestDirectory) + " && rsync");
         arguments.AddRange([HostPath(hostDirectory), $"{ssh.Endpoint.Destination}:{guestDirectory}/"]);
-        var result = await RsyncAsync(arguments, cancellationToken).ConfigureAwait(false);
+        CommandResult result;
+        try
+        {
+            result = await RsyncAsync(arguments, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SshConnectionException e) when (e.Detail.Contains("code 127", StringComparison.Ordinal) || e.Detail.Contains("rsync: not found", StringComparison.Ordinal) || e.Detail.Contains("command not found", StringComparison.Ordinal))
+        {
+            // Asking first would cost a round trip on every sync; a guest without rsync is the rare case.
+            return await TarAsync(hostDirectory, guestDirectory, extraExcludes, clock, cancellationToken).ConfigureAwait(false);
+        }
+
         var files = Number(FilesTransferred(), result.StandardOutput);
         var bytes = Number(BytesSent(), result.StandardOutput);
         log.WriteLine($"Synced {hostDirectory} to {ssh.VmName}:{guestDirectory}: {files} file(s), {bytes:N0} bytes in {clock.Elapsed.TotalSeconds:0.0}s.");
@@ -61,9 +66,6 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log)
 
         return result;
     }
-
-    private async Task<bool> GuestHasRsyncAsync(CancellationToken cancellationToken) =>
-        (await ssh.RunAsync(new GuestCommand { Script = "command -v rsync", ValidateExitCode = false }, cancellationToken).ConfigureAwait(false)).ExitCode == 0;
 
     private async Task<SyncResult> TarAsync(string hostDirectory, string guestDirectory, IReadOnlyList<string> extraExcludes, Stopwatch clock, CancellationToken cancellationToken)
     {

@@ -65,6 +65,8 @@ public sealed class LabFileTests
         { "vms:\n  - name: a\n    image: x\n    boot-timeout: soon\n", "vms[0].boot-timeout", 4, "not a duration" },
         { "vms:\n  - name: a\n", "vms[0].image", 2, "is required" },
         { "vmz: []\n", "vmz", 1, "did you mean 'vms'" },
+        { "images:\n  - name: cloud\n    url: https://example.org/cloud.qcow2\n", "images[0].sha256", 2, "needs its SHA-256" },
+        { "images:\n  - name: cloud\n    url: ftp://example.org/cloud.qcow2\n    sha256: 0000000000000000000000000000000000000000000000000000000000000000\n", "images[0].url", 3, "is not an http(s) URL" },
         { "vms:\n  - name: a\n    image: [x\n", "(syntax)", 4, "" },
     };
 
