@@ -69,8 +69,16 @@ internal sealed partial class FakeGitHubServer : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
-        _listener.Close();
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // The managed listener can trip over another one closing at the same moment; the port is released either way.
+        }
+
         try
         {
             _loop.Wait(TimeSpan.FromSeconds(5));

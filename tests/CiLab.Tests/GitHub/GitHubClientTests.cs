@@ -5,6 +5,7 @@ using CiLab.GitHub;
 
 namespace CiLab.Tests.GitHub;
 
+[Collection(LocalHttpServers.Name)]
 public sealed class GitHubClientTests : IDisposable
 {
     private const string Sha = "0123456789abcdef0123456789abcdef01234567";

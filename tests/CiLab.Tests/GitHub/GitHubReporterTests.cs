@@ -3,6 +3,7 @@ using CiLab.Testing;
 
 namespace CiLab.Tests.GitHub;
 
+[Collection(LocalHttpServers.Name)]
 public sealed class GitHubReporterTests : IDisposable
 {
     private const string Sha = "89abcdef0123456789abcdef0123456789abcdef";

@@ -6,6 +6,7 @@ using CiLab.Images;
 namespace CiLab.Tests.Images;
 
 /// <summary>Downloads from a real HTTP server on 127.0.0.1 (no outside network here).</summary>
+[Collection(LocalHttpServers.Name)]
 public sealed class ImageDownloaderTests : IDisposable
 {
     private readonly string _cacheRoot = Directory.CreateTempSubdirectory("cilab-dl-").FullName;
@@ -84,8 +85,16 @@ public sealed class ImageDownloaderTests : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
-        _listener.Close();
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // See FakeGitHubServer.Dispose.
+        }
+
         Directory.Delete(_cacheRoot, recursive: true);
     }
 }
