@@ -48,7 +48,7 @@ internal static class VmBench
         {
             for (var i = 0; i < 100; i++)
             {
-                await vm.Ssh.RunAsync(new GuestCommand { Script = "true" }, ct);
+                await vm.Ssh.RunAsync(GuestCommand.FromArguments("true"), ct);
             }
         });
         var fresh = await Shell.TimeAsync($"for i in $(seq 100); do ssh {sshOptions} {vm.Ssh.Endpoint.Destination} true; done", ct);

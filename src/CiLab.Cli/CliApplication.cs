@@ -21,6 +21,7 @@ public static class CliApplication
         root.Subcommands.Add(ReportCommand.Create(output, error));
         root.Subcommands.Add(VmCommands.Create(output, error));
         root.Subcommands.Add(ImageCommands.Create(output, error));
+        root.Subcommands.Add(SyncCommand.Create(output, error));
         return root;
     }
 

@@ -49,6 +49,19 @@ public sealed class SshTests(SshGuest guest) : IClassFixture<SshGuest>
     }
 
     [Fact]
+    public async Task An_argument_list_runs_without_a_shell_of_its_own_with_directory_and_environment()
+    {
+        var command = GuestCommand.FromArguments("sh", "-c", "pwd; echo \"$WHO\"; exit 7") with
+        {
+            WorkingDirectory = "/tmp",
+            Environment = new Dictionary<string, string> { ["WHO"] = "me and you" },
+            ValidateExitCode = false,
+        };
+        var result = await Ssh.RunAsync(command, Ct);
+        Assert.Equal((7, "/tmp\nme and you\n"), (result.ExitCode, result.StandardOutput));
+    }
+
+    [Fact]
     public async Task Standard_input_is_passed_through()
     {
         var result = await Ssh.RunAsync(new GuestCommand { Script = "wc -l", StandardInput = "a\nb\nc\n" }, Ct);

@@ -11,10 +11,10 @@ namespace CiLab.Labs;
 /// </summary>
 public sealed class LabFile
 {
-    private static readonly string[] TopKeys = ["images", "vms", "suites", "sync"];
-    private static readonly string[] ImageKeys = ["name", "recipe", "path", "url", "sha256", "suite", "packages", "disk", "provision", "cloud-init"];
-    private static readonly string[] VmKeys = ["name", "image", "cpus", "memory", "ssh-port", "ports", "user", "elevation", "read-only", "boot-timeout", "accelerator"];
-    private static readonly string[] SuiteKeys = ["name", "vm", "run", "directory", "elevation", "format", "timeout", "env", "artifacts"];
+    internal static readonly string[] TopKeys = ["images", "vms", "suites", "sync"];
+    internal static readonly string[] ImageKeys = ["name", "recipe", "path", "url", "sha256", "suite", "packages", "disk", "provision", "cloud-init"];
+    internal static readonly string[] VmKeys = ["name", "image", "cpus", "memory", "ssh-port", "ports", "user", "elevation", "read-only", "boot-timeout", "accelerator"];
+    internal static readonly string[] SuiteKeys = ["name", "vm", "run", "directory", "elevation", "format", "timeout", "env", "artifacts"];
     private static readonly string[] Recipes = ["debian"];
 
     private readonly string _path;

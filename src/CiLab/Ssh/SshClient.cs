@@ -148,8 +148,10 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
         var assignments = command.Environment.Select(p => $"{p.Key}={p.Value}").Append($"CILAB_ID={id}").ToList();
         if (command.Elevation == Elevation.None)
         {
-            // Assignments before exec reach the new program's environment.
-            return string.Join(' ', assignments.Select(ShellQuoting.Quote)) + " exec " + ShellQuoting.Join(["sh", "-c", inner]);
+            // Assignments before exec reach the new program's environment; an argument list needs no shell of its own.
+            var program = command.IsArgumentList ? command.Script : ShellQuoting.Join(["sh", "-c", inner]);
+            var cd = command.IsArgumentList && command.WorkingDirectory is { } workingDirectory ? $"cd {ShellQuoting.Quote(workingDirectory)} && " : string.Empty;
+            return cd + string.Join(' ', assignments.Select(ShellQuoting.Quote)) + " exec " + program;
         }
 
         // doas and sudo reset the environment: env sets it again on the elevated side.

@@ -98,4 +98,35 @@ public sealed class LabFileTests
     [Fact]
     public void A_missing_lab_file_says_where_it_looked() =>
         Assert.Contains("/nowhere/lab.yaml", Assert.Throws<FileNotFoundException>(() => LabFile.Load("/nowhere/lab.yaml")).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void The_editor_schema_knows_exactly_the_keys_the_reader_knows()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "lab.schema.json")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("lab.schema.json not found above the test folder");
+        }
+
+        using var schema = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "lab.schema.json")));
+        var properties = schema.RootElement.GetProperty("properties");
+        static string[] Keys(System.Text.Json.JsonElement e) => [.. e.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];
+        Assert.Equal(LabFile.TopKeys.Order(StringComparer.Ordinal), Keys(properties));
+        Assert.Equal(LabFile.ImageKeys.Order(StringComparer.Ordinal), Keys(properties.GetProperty("images").GetProperty("items").GetProperty("properties")));
+        Assert.Equal(LabFile.VmKeys.Order(StringComparer.Ordinal), Keys(properties.GetProperty("vms").GetProperty("items").GetProperty("properties")));
+        Assert.Equal(LabFile.SuiteKeys.Order(StringComparer.Ordinal), Keys(properties.GetProperty("suites").GetProperty("items").GetProperty("properties")));
+    }
+
+    [Fact]
+    public void The_default_lab_file_reads_without_errors()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "lab.yaml")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("lab.yaml not found above the test folder");
+        }
+
+        var lab = LabFile.Load(Path.Combine(root, "lab.yaml"));
+        Assert.Equal(TestOutputFormat.GoTestJson, lab.Suite("phase4").Format);
+    }
 }

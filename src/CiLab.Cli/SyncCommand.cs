@@ -1,0 +1,40 @@
+using System.CommandLine;
+using CiLab.Labs;
+using CiLab.Qemu;
+using CiLab.Suites;
+using CiLab.Sync;
+
+namespace CiLab.Cli;
+
+/// <summary><c>cilab sync</c>: the project folder into a running VM, as the SyncCode target does (without the restore).</summary>
+internal static class SyncCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var vm = new Argument<string?>("vm") { Description = "The VM (default: the lab's first)", Arity = ArgumentArity.ZeroOrOne };
+        var lab = new Option<string>("--lab") { Description = "The lab file", DefaultValueFactory = _ => "lab.yaml" };
+        var command = new Command("sync", "Sync the project (the lab file's folder) into a running VM, less VCS data, build output and .gitignore'd files.") { vm, lab };
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                var definition = LabFile.Load(parse.GetValue(lab)!);
+                var opened = await Lab.OpenAsync(definition, output, cache: null, ct);
+                var machine = await opened.MachineAsync(parse.GetValue(vm) ?? definition.Vms[0].Name, ct);
+                if (!machine.IsRunning())
+                {
+                    throw new VmException($"VM '{machine.Name}' is not running; start it first (cilab vm start {machine.Name}).");
+                }
+
+                await new CodeSync(machine.Ssh, output).SyncAsync(definition.Directory, SuiteRunner.GuestProjectDirectory(machine.Definition), [.. CodeSync.DefaultExcludes, .. definition.SyncExcludes], ct);
+                return 0;
+            }
+            catch (Exception e) when (e is LabFileException or FileNotFoundException or ArgumentException or VmException or Ssh.SshConnectionException)
+            {
+                await error.WriteLineAsync($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+}
