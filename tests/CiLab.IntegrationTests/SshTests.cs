@@ -62,6 +62,13 @@ public sealed class SshTests(SshGuest guest) : IClassFixture<SshGuest>
     }
 
     [Fact]
+    public async Task Environment_values_with_spaces_and_quotes_reach_an_unelevated_script()
+    {
+        var result = await Ssh.RunAsync(new GuestCommand { Script = "printf '%s' \"$VALUE\"", Environment = new Dictionary<string, string> { ["VALUE"] = "a 'b' $c" } }, Ct);
+        Assert.Equal("a 'b' $c", result.StandardOutput);
+    }
+
+    [Fact]
     public async Task Standard_input_is_passed_through()
     {
         var result = await Ssh.RunAsync(new GuestCommand { Script = "wc -l", StandardInput = "a\nb\nc\n" }, Ct);

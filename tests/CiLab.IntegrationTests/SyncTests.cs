@@ -31,7 +31,7 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
         var second = await sync.SyncAsync(_source, "/home/cilab/synced", ["skip-me/"], Ct);
         Assert.Equal(2, second.FilesTransferred);
         Assert.Equal(".gitignore\nkeep.txt\nnew.txt\n", await List());
-        Assert.Equal("two", (await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = "cat /home/cilab/synced/keep.txt" }, Ct)).StandardOutput);
+        Assert.Equal("two, longer", (await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = "cat /home/cilab/synced/keep.txt" }, Ct)).StandardOutput);
         Assert.Equal("cilab\n", (await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = "stat -c %U /home/cilab/synced/keep.txt" }, Ct)).StandardOutput);
     }
 

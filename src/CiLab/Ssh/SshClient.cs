@@ -145,19 +145,26 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
     internal static string RemoteCommandLine(GuestCommand command, string id)
     {
         var inner = (command.WorkingDirectory is { } directory ? $"cd {ShellQuoting.Quote(directory)} && " : string.Empty) + command.Script;
-        var assignments = command.Environment.Select(p => $"{p.Key}={p.Value}").Append($"CILAB_ID={id}").ToList();
+        var assignments = command.Environment.Select(p => $"{EnvironmentName(p.Key)}={p.Value}").Append($"CILAB_ID={id}").ToList();
         if (command.Elevation == Elevation.None)
         {
             // Assignments before exec reach the new program's environment; an argument list needs no shell of its own.
             var program = command.IsArgumentList ? command.Script : ShellQuoting.Join(["sh", "-c", inner]);
             var cd = command.IsArgumentList && command.WorkingDirectory is { } workingDirectory ? $"cd {ShellQuoting.Quote(workingDirectory)} && " : string.Empty;
-            return cd + string.Join(' ', assignments.Select(ShellQuoting.Quote)) + " exec " + program;
+            // Only the value is quoted: a quoted "NAME=value" word would be read as a command name.
+            var prefix = string.Join(' ', command.Environment.Append(new("CILAB_ID", id)).Select(p => $"{EnvironmentName(p.Key)}={ShellQuoting.Quote(p.Value)}"));
+            return cd + prefix + " exec " + program;
         }
 
         // doas and sudo reset the environment: env sets it again on the elevated side.
         string[] elevate = command.Elevation == Elevation.Sudo ? ["sudo", "-n"] : ["doas", "-n"];
         return "exec " + ShellQuoting.Join([.. elevate, "env", .. assignments, "sh", "-c", inner]);
     }
+
+    private static string EnvironmentName(string name) =>
+        name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')
+            ? name
+            : throw new ArgumentException($"'{name}' is not a valid environment variable name.", nameof(name));
 
     private async Task KillRemoteAsync(string id, Elevation elevation)
     {
