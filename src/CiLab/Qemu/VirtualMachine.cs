@@ -132,10 +132,11 @@ public sealed class VirtualMachine
             var forwards = Definition.Ports.Select(p => p with { HostPort = p.HostPort != 0 ? p.HostPort : PortAllocator.FreePort() }).ToList();
             File.Delete(PidPath);
             File.Delete(QmpPath);
+            // Not cancellable: cut between QEMU's fork and its pid file, the daemon would be out of reach. It takes a second or two.
             var qemu = await Command.Create("qemu-system-x86_64")
                 .WithArguments(QemuArguments(accelerator, port, forwards, fromSnapshot))
                 .WithValidation(false)
-                .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+                .ExecuteAsync(CancellationToken.None).ConfigureAwait(false);
             if (!qemu.IsSuccess)
             {
                 throw new VmException($"QEMU would not start VM '{Name}' (exit code {qemu.ExitCode}): {qemu.StandardError.Trim()}");
@@ -147,6 +148,12 @@ public sealed class VirtualMachine
 
             var run = new VmRunInfo(pid, port, accelerator, DateTimeOffset.UtcNow, detached ? null : Environment.ProcessId, detached ? null : ProcessStart(Environment.ProcessId), forwards);
             await File.WriteAllTextAsync(RunInfoPath, JsonSerializer.Serialize(run), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            await KillAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
         }
 
         _log.WriteLine($"VM '{Name}' started ({accelerator}, ssh on 127.0.0.1:{port}); waiting for SSH{(fromSnapshot is null ? " (boot)" : $" (resuming '{fromSnapshot}')")}.");

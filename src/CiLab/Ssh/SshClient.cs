@@ -144,21 +144,20 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
     /// </summary>
     internal static string RemoteCommandLine(GuestCommand command, string id)
     {
-        var inner = (command.WorkingDirectory is { } directory ? $"cd {ShellQuoting.Quote(directory)} && " : string.Empty) + command.Script;
-        var assignments = command.Environment.Select(p => $"{EnvironmentName(p.Key)}={p.Value}").Append($"CILAB_ID={id}").ToList();
+        var cd = command.WorkingDirectory is { } directory ? $"cd {ShellQuoting.Quote(directory)} && " : string.Empty;
+        var variables = command.Environment.Append(new("CILAB_ID", id)).ToList();
         if (command.Elevation == Elevation.None)
         {
-            // Assignments before exec reach the new program's environment; an argument list needs no shell of its own.
-            var program = command.IsArgumentList ? command.Script : ShellQuoting.Join(["sh", "-c", inner]);
-            var cd = command.IsArgumentList && command.WorkingDirectory is { } workingDirectory ? $"cd {ShellQuoting.Quote(workingDirectory)} && " : string.Empty;
-            // Only the value is quoted: a quoted "NAME=value" word would be read as a command name.
-            var prefix = string.Join(' ', command.Environment.Append(new("CILAB_ID", id)).Select(p => $"{EnvironmentName(p.Key)}={ShellQuoting.Quote(p.Value)}"));
-            return cd + prefix + " exec " + program;
+            // Assignments before exec reach the new program's environment; only the value is quoted, since a quoted
+            // "NAME=value" word would be read as a command name. An argument list needs no shell of its own.
+            var program = command.IsArgumentList ? command.Script : ShellQuoting.Join(["sh", "-c", cd + command.Script]);
+            var assignments = string.Join(' ', variables.Select(p => $"{EnvironmentName(p.Key)}={ShellQuoting.Quote(p.Value)}"));
+            return (command.IsArgumentList ? cd : string.Empty) + assignments + " exec " + program;
         }
 
         // doas and sudo reset the environment: env sets it again on the elevated side.
         string[] elevate = command.Elevation == Elevation.Sudo ? ["sudo", "-n"] : ["doas", "-n"];
-        return "exec " + ShellQuoting.Join([.. elevate, "env", .. assignments, "sh", "-c", inner]);
+        return "exec " + ShellQuoting.Join([.. elevate, "env", .. variables.Select(p => $"{EnvironmentName(p.Key)}={p.Value}"), "sh", "-c", cd + command.Script]);
     }
 
     private static string EnvironmentName(string name) =>
