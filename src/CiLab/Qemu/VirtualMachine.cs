@@ -191,7 +191,8 @@ public sealed class VirtualMachine
                 throw new VmException($"VM '{Name}' panicked while booting.{ConsoleTail()}");
             }
 
-            if (await ssh.IsReadyAsync(cancellationToken).ConfigureAwait(false))
+            var why = await ssh.ProbeAsync(cancellationToken).ConfigureAwait(false);
+            if (why is null)
             {
                 _log.WriteLine($"VM '{Name}' is ready after {clock.Elapsed.TotalSeconds:0.0}s.");
                 return;
@@ -199,7 +200,6 @@ public sealed class VirtualMachine
 
             if (clock.Elapsed > timeout)
             {
-                var why = await ssh.ProbeErrorAsync(cancellationToken).ConfigureAwait(false);
                 throw new VmException($"VM '{Name}' did not answer SSH within {timeout.TotalSeconds:0}s (last ssh error: {why}).{ConsoleTail()}");
             }
 

@@ -109,18 +109,11 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
     public Task WaitForUnitAsync(string unit, TimeSpan timeout, Func<bool>? isAlive, CancellationToken cancellationToken) =>
         WaitUntilAsync(new GuestCommand { Script = $"systemctl is-active --quiet {ShellQuoting.Quote(unit)}" }, timeout, TimeSpan.FromMilliseconds(500), isAlive, cancellationToken);
 
-    /// <summary>True when the guest answers a command now (one short try).</summary>
-    public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    /// <summary>One short try at running a command: null when the guest answers, otherwise ssh's own words why not.</summary>
+    public async Task<string?> ProbeAsync(CancellationToken cancellationToken)
     {
         var result = await Ssh("true").WithValidation(false).ExecuteAsync(cancellationToken).ConfigureAwait(false);
-        return result.ExitCode == 0;
-    }
-
-    /// <summary>Why the last readiness probe failed (ssh's own words), for timeout messages.</summary>
-    public async Task<string> ProbeErrorAsync(CancellationToken cancellationToken)
-    {
-        var result = await Ssh("true").WithValidation(false).ExecuteAsync(cancellationToken).ConfigureAwait(false);
-        return result.ExitCode == 0 ? "it answers now" : Explain(result.StandardError);
+        return result.ExitCode == 0 ? null : Explain(result.StandardError);
     }
 
     /// <summary>Ends the multiplexing master, e.g. after a restore or reboot made its TCP connection stale.</summary>
