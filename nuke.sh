@@ -22,7 +22,7 @@ fi
 build_dll="$root/artifacts/build-bin/_build.dll"
 build_stamp="$root/artifacts/build-bin/.stamp"
 build_log="$root/artifacts/build-bootstrap.log"
-mkdir -p "$root/artifacts"
+mkdir -p "$root/artifacts/build-bin"
 # Rebuild the build only when one of its inputs is newer than it (saves ~5 s per call).
 stale=yes
 if [ -f "$build_dll" ] && [ -f "$build_stamp" ]; then
