@@ -1,10 +1,12 @@
 using CiLab.Build.Bench;
 using CiLab.Build.Engine;
+using CiLab.Build.Upgrade;
 using CiLab.GitHub;
 using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Processes;
 using CiLab.Qemu;
+using CiLab.Reporting;
 using CiLab.Suites;
 using CiLab.Testing;
 
@@ -38,6 +40,12 @@ internal sealed class Build : NukeBuild
 
     [Parameter("Extra environment for the suite, as NAME=value (e.g. MOUNTLAB_FAIL=1)")]
     readonly string[] SuiteEnv = [];
+
+    [Parameter("The VMs TestUpgrade drives (all of them at once)")]
+    readonly string[] UpgradeVms = ["sorrow", "torment"];
+
+    [Parameter("Test-only: install the upgrade-lab with its git rollback disabled, to see TestUpgrade's rollback cases fail")]
+    readonly bool UpgradeBreakRollback = false;
 
     [Parameter("Confirm destructive targets (VmRestore, VmDestroy) without asking")]
     readonly bool Yes = false;
@@ -181,19 +189,20 @@ internal sealed class Build : NukeBuild
         .DependsOn(VmSetup)
         .Executes(async ct =>
         {
-            foreach (var vm in await MachinesAsync(ct))
+            // Several VMs boot at once rather than one after another.
+            await Task.WhenAll((await MachinesAsync(ct)).Select(async vm =>
             {
                 if (await vm.HasSnapshotAsync(Snapshot, ct))
                 {
                     Console.WriteLine($"VM '{vm.Name}': snapshot '{Snapshot}' of image {vm.Image.Id} exists; skipped.");
-                    continue;
+                    return;
                 }
 
                 // A VM booted here is owned by this run: later targets use it, and it goes when the run ends.
                 await vm.StartAsync(detached: KeepVm, fromSnapshot: null, ct);
                 await vm.SnapshotAsync(Snapshot, ct);
                 Console.WriteLine($"VM '{vm.Name}': snapshot '{Snapshot}' saved.");
-            }
+            }));
         });
 
     Target VmRestore => _ => _
@@ -283,9 +292,43 @@ internal sealed class Build : NukeBuild
         });
 
     Target TestUpgrade => _ => _
-        .Description("Drive two VMs through the auto-upgrade scenario with injected faults")
+        .Description("Drive the upgrade VMs through seed 001's 11 tests with injected faults; JUnit in artifacts/test-results/TestUpgrade.xml")
         .DependsOn(VmSnapshot)
-        .Executes(() => NotYet("TestUpgrade", "issue #8 (TestUpgrade scenario)"));
+        .Executes(async ct =>
+        {
+            await HostPrerequisites.EnsureAsync([new HostTool("git", "git")], Console.Out, ct);
+            var machines = await MachinesAsync(ct);
+            try
+            {
+                var (result, startup) = await UpgradeRun.RunAsync(machines, RootDirectory, Snapshot, UpgradeBreakRollback, Console.Out, ct);
+                var report = result.Report;
+                var path = Path.Combine(TestResultsDirectory, nameof(TestUpgrade) + ".xml");
+                JUnitWriter.WriteFile(report, path);
+                Console.WriteLine();
+                Console.WriteLine($"{"VM",-12} {"Passed",7} {"Failed",7} {"Errors",7} {"Skipped",8} {"Busy",8} {"Restore/boot",13}");
+                foreach (var vm in machines)
+                {
+                    var s = report.Suites.Single(x => x.Name == $"{nameof(TestUpgrade)}.{vm.Name}");
+                    Console.WriteLine($"{vm.Name,-12} {s.Count(TestOutcome.Passed),7} {s.Count(TestOutcome.Failed),7} {s.Count(TestOutcome.Errored),7} {s.Count(TestOutcome.Skipped),8} {result.BusyTime[vm.Name].TotalSeconds,7:0}s {result.MachineTime[vm.Name].TotalSeconds,12:0}s");
+                }
+
+                Console.WriteLine($"Wall: {result.Wall.TotalSeconds:0}s of steps after {startup.TotalSeconds:0}s to bring the VMs to '{Snapshot}'. JUnit: {Path.GetRelativePath(RootDirectory, path)}");
+                Console.WriteLine(report.ToString());
+                new GitHubReporter(GitHubContext.FromEnvironment(), Console.Out).WriteActionsOutput(nameof(TestUpgrade), report, [new("restore", startup), new("steps", result.Wall)]);
+                if (!report.IsSuccess)
+                {
+                    var failed = report.Cases.Where(c => c.Outcome is TestOutcome.Failed or TestOutcome.Errored).Select(c => $"{c.ClassName}: {c.Name}");
+                    throw new TargetFailedException($"{report} — {string.Join("; ", failed)}");
+                }
+            }
+            finally
+            {
+                if (!KeepVm)
+                {
+                    await Task.WhenAll(machines.Select(vm => vm.StopAsync(TimeSpan.Zero, CancellationToken.None)));
+                }
+            }
+        });
 
     readonly SuiteRunner runner = new(Console.Out);
     SuiteDefinition? suite;
@@ -327,14 +370,35 @@ internal sealed class Build : NukeBuild
     async Task<IReadOnlyList<VirtualMachine>> MachinesAsync(CancellationToken ct)
     {
         var lab = await OpenLabAsync(ct);
-        var names = Vm.Length > 0 ? Vm : lab.Definition.Vms.Select(v => v.Name).ToArray();
         var machines = new List<VirtualMachine>();
-        foreach (var name in names)
+        foreach (var name in SelectedVms(lab.Definition))
         {
             machines.Add(await lab.MachineAsync(name, ct));
         }
 
         return machines;
+    }
+
+    // --vm when given; otherwise the VMs of the jobs asked for (so TestPhase4 never boots the upgrade VMs); otherwise all.
+    string[] SelectedVms(LabDefinition lab)
+    {
+        if (Vm.Length > 0)
+        {
+            return Vm;
+        }
+
+        var names = new List<string>();
+        if (InvokedTargets.Any(t => t is nameof(TestPhase4) or nameof(SyncCode) or nameof(Bench)))
+        {
+            names.Add(lab.Suite(Suite).Vm);
+        }
+
+        if (InvokedTargets.Contains(nameof(TestUpgrade)))
+        {
+            names.AddRange(UpgradeVms);
+        }
+
+        return names.Count > 0 ? [.. names.Distinct()] : [.. lab.Vms.Select(v => v.Name)];
     }
 
     static Task EnsureHostAsync(CancellationToken ct) =>
@@ -359,9 +423,6 @@ internal sealed class Build : NukeBuild
             throw new TargetFailedException($"'{what}' was not confirmed.");
         }
     }
-
-    static void NotYet(string target, string issue) =>
-        throw new TargetFailedException($"{target} is declared but not built yet: it arrives with {issue}.");
 
     async Task RunTestsAsync(CancellationToken ct)
     {

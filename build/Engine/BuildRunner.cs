@@ -38,6 +38,7 @@ public static class BuildRunner
             build.SchemaText = () => SchemaWriter.Generate(graph, parameters);
             var names = commandLine.Targets.Count > 0 ? commandLine.Targets : [options.DefaultTarget ?? throw new BuildUsageException("Name a target to run (see --help).")];
             var invoked = names.Select(graph.Find).ToList();
+            build.InvokedTargets = [.. invoked.Select(t => t.Name)];
             plan = [.. graph.Plan(invoked)];
             skipped = commandLine.Skip switch
             {

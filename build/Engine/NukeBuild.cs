@@ -15,6 +15,9 @@ public abstract class NukeBuild
     /// <summary>True in CI (the <c>CI</c> environment variable is set), where output stays plain and nothing prompts.</summary>
     public static bool IsServerBuild => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
 
+    /// <summary>The targets named on the command line (or the default one), as the runner planned them.</summary>
+    public IReadOnlyList<string> InvokedTargets { get; internal set; } = [];
+
     // Set by the runner once targets and parameters are known.
     internal Func<string>? SchemaText { get; set; }
 

@@ -113,6 +113,13 @@ public sealed class QmpClient : IAsyncDisposable
         return text;
     }
 
+    /// <summary>Sets network device <paramref name="name"/>'s link up or down, as a pulled cable would (set_link).</summary>
+    public Task SetLinkAsync(string name, bool up, CancellationToken cancellationToken) =>
+        ExecuteAsync("set_link", new Dictionary<string, object> { ["name"] = name, ["up"] = up }, cancellationToken);
+
+    /// <summary>Resets the machine at once, as the reset button does: no shutdown, no disk sync (system_reset).</summary>
+    public Task SystemResetAsync(CancellationToken cancellationToken) => ExecuteAsync("system_reset", null, cancellationToken);
+
     /// <summary>The run state: running, paused, shutdown, ...</summary>
     public async Task<string> QueryStatusAsync(CancellationToken cancellationToken) =>
         (await ExecuteAsync("query-status", null, cancellationToken).ConfigureAwait(false)).GetProperty("status").GetString() ?? "unknown";

@@ -15,6 +15,9 @@ namespace CiLab.Qemu;
 /// </summary>
 public sealed class VirtualMachine
 {
+    /// <summary>The id of the VM's one network device (user-mode networking), for QMP's set_link.</summary>
+    public const string NetworkDeviceId = "net0";
+
     private const int ConsoleTailLines = 40;
     private readonly LabState _state;
     private readonly TextWriter _log;
@@ -401,8 +404,8 @@ public sealed class VirtualMachine
             "-smp", Definition.Cpus.ToString(CultureInfo.InvariantCulture),
             "-m", $"{Definition.MemoryBytes >> 20}M",
             "-drive", $"file={OverlayPath},if=virtio,format=qcow2,discard=unmap",
-            "-netdev", $"user,id=net0{hostForwards}",
-            "-device", "virtio-net-pci,netdev=net0",
+            "-netdev", $"user,id={NetworkDeviceId}{hostForwards}",
+            "-device", $"virtio-net-pci,netdev={NetworkDeviceId}",
             "-device", "virtio-rng-pci",
             "-display", "none",
             "-monitor", "none",

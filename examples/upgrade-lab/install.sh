@@ -1,0 +1,41 @@
+#!/bin/bash
+# Installs the upgrade-lab into this guest (run as root): tools, units, settings, a clone of the config repository
+# made by the service user, a first generation built from it and pinned as golden.
+# Usage: install.sh REMOTE_URL USER [BREAK_ROLLBACK]
+set -euo pipefail
+remote=$1 user=$2 break_rollback=${3:-0}
+here=$(cd "$(dirname "$0")" && pwd)
+home=/home/$user
+state=/var/lib/local-upgrade
+
+install -m 0755 "$here/bin/local-upgrade" "$here/bin/golden" /usr/local/bin/
+install -d /usr/local/lib/upgrade-lab
+install -m 0755 "$here"/lib/* /usr/local/lib/upgrade-lab/
+install -d /etc/local-upgrade/pre-update.d
+install -m 0644 "$here/checks" /etc/local-upgrade/checks
+cat > /etc/local-upgrade/config <<CONFIG
+STATE=$state
+CONFIG_DIR=$home/config
+FETCH_TIMEOUT=10
+MAX_FAILED_BOOTS=2
+GOLDEN_SERVICES="ssh.service"
+BREAK_ROLLBACK=$break_rollback
+CONFIG
+for unit in "$here"/systemd/*; do
+  sed "s/@USER@/$user/g" "$unit" > "/etc/systemd/system/$(basename "$unit")"
+done
+
+rm -rf "$state" "$home/config"
+install -d "$state" "$state/generations" "$state/failed-boots"
+install -d -o "$user" "$state/log"
+runuser -u "$user" -- git clone --quiet "$remote" "$home/config"
+build=$(mktemp -d)
+/usr/local/lib/upgrade-lab/build-config "$home/config" "$build"
+/usr/local/lib/upgrade-lab/switch "$build" >/dev/null
+rm -rf "$build"
+golden pin
+
+systemctl daemon-reload
+systemctl enable --quiet local-upgrade-boot.service golden-pin.service local-upgrade.timer
+systemctl start local-upgrade-boot.service golden-pin.service local-upgrade.timer
+echo "upgrade-lab installed: generation $(basename "$(readlink -f "$state/current")"), remote $remote, user $user"
