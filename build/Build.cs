@@ -124,6 +124,14 @@ internal sealed class Build : NukeBuild
                 await ImageFigures(table, lab, vm, ct);
                 await VmBench.RunAsync(table, lab, vm, work, ct);
                 await VmBench.QuickCycleAsync(table, lab, vm, suiteDefinition, cilab, work, ct);
+                await vm.StopAsync(TimeSpan.Zero, ct);
+                var upgradeVms = new List<VirtualMachine>();
+                foreach (var name in UpgradeVms)
+                {
+                    upgradeVms.Add(await lab.MachineAsync(name, ct));
+                }
+
+                await UpgradeBench.RunAsync(table, upgradeVms, RootDirectory, Snapshot, ct);
             }
             finally
             {
@@ -393,7 +401,7 @@ internal sealed class Build : NukeBuild
             names.Add(lab.Suite(Suite).Vm);
         }
 
-        if (InvokedTargets.Contains(nameof(TestUpgrade)))
+        if (InvokedTargets.Any(t => t is nameof(TestUpgrade) or nameof(Bench)))
         {
             names.AddRange(UpgradeVms);
         }

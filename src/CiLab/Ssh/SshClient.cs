@@ -91,6 +91,12 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
             {
                 last = e.Detail;
             }
+            catch (GuestCommandTimeoutException e)
+            {
+                // A guest going down mid-probe (a reboot) can leave the connection hanging: start the next try afresh.
+                last = e.Message;
+                await CloseMasterAsync(cancellationToken).ConfigureAwait(false);
+            }
 
             if (clock.Elapsed > timeout)
             {
