@@ -59,7 +59,7 @@ internal static class VmBench
         // Sync of a 10,000-file, 60 MB tree.
         var tree = Path.Combine(workDirectory, "tree");
         MakeTree(tree);
-        var sync = new CodeSync(vm.Ssh, TextWriter.Null);
+        var sync = new CodeSync(vm.Ssh, TextWriter.Null, vm.Directory);
         var rsyncShell = $"rsync -az --delete -e {ShellQuoting.Quote("ssh " + sshOptions)} {ShellQuoting.Quote(tree + "/")} {vm.Ssh.Endpoint.Destination}:";
         var fullOurs = await Shell.TimeAsync(() => sync.SyncAsync(tree, "/home/cilab/bench-ours", [], ct));
         var fullShell = await Shell.TimeAsync(rsyncShell + "bench-shell/", ct);

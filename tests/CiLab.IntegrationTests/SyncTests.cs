@@ -63,6 +63,34 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
         }
     }
 
+    [Fact]
+    public async Task With_a_manifest_a_sync_sends_only_the_changes_unless_the_guest_copy_was_touched()
+    {
+        const string target = "/home/cilab/incremental";
+        Write("a.txt", "one");
+        Write("dir/b.txt", "two");
+        Write("dir/c.txt", "three");
+        Write(".gitignore", "*.log\n");
+        Write("x.log", "ignored");
+        var sync = new CodeSync(guest.Vm.Ssh, TextWriter.Null, Path.Combine(_source, ".cilab"));
+        Assert.Equal("rsync", (await sync.SyncAsync(_source, target, [], Ct)).Method);
+
+        Write("a.txt", "one, changed");
+        File.Delete(Path.Combine(_source, "dir/c.txt"));
+        Write("dir/new dir/d.txt", "four");
+        var second = await sync.SyncAsync(_source, target, [], Ct);
+        Assert.Equal(("incremental", 2), (second.Method, second.FilesTransferred));
+        Assert.Equal(".cilab-sync-token\n.gitignore\na.txt\ndir/b.txt\ndir/new dir/d.txt\n", await List(target));
+        Assert.Equal("one, changed", await Cat(target + "/a.txt"));
+
+        // Written behind the sync's back: the next sync notices and makes the guest copy whole again.
+        await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = $"echo tampered > {target}/dir/b.txt" }, Ct);
+        Assert.Equal("rsync", (await sync.SyncAsync(_source, target, [], Ct)).Method);
+        Assert.Equal("two", await Cat(target + "/dir/b.txt"));
+
+        Assert.Equal(("incremental", 0), ((await sync.SyncAsync(_source, target, [], Ct)) is var unchanged ? (unchanged.Method, unchanged.FilesTransferred) : default));
+    }
+
     public void Dispose() => Directory.Delete(_source, recursive: true);
 
     private void Write(string relative, string content)
@@ -72,6 +100,8 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
         File.WriteAllText(path, content);
     }
 
-    private async Task<string> List() =>
-        (await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = "cd /home/cilab/synced && find . -type f | sed 's|^./||' | LC_ALL=C sort" }, Ct)).StandardOutput;
+    private async Task<string> List(string directory = "/home/cilab/synced") =>
+        (await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = $"cd {directory} && find . -type f | sed 's|^./||' | LC_ALL=C sort" }, Ct)).StandardOutput;
+
+    private async Task<string> Cat(string path) => (await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = $"cat '{path}'" }, Ct)).StandardOutput;
 }

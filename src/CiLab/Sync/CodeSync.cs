@@ -11,8 +11,17 @@ namespace CiLab.Sync;
 /// the host, build output, VCS data, lab state and the project's .gitignore patterns stay out. Falls back to tar
 /// over SSH when the guest has no rsync. Also copies files and folders both ways.
 /// </summary>
-public sealed partial class CodeSync(SshClient ssh, TextWriter log)
+/// <param name="ssh">The guest.</param>
+/// <param name="log">Where a line per sync goes.</param>
+/// <param name="stateDirectory">
+/// Where to keep a manifest of each sync (the VM's state folder). With it, a sync to a guest copy that nobody touched
+/// since the last one sends only what changed on the host, without rsync walking the tree on both sides.
+/// </param>
+public sealed partial class CodeSync(SshClient ssh, TextWriter log, string? stateDirectory = null)
 {
+    // Past this many changed entries, rsync's own delta transfer is the better tool.
+    private const int IncrementalLimit = 500;
+
     /// <summary>Always left out: VCS data, build output, CiLab's own state and artifacts.</summary>
     public static IReadOnlyList<string> DefaultExcludes { get; } = [".git/", "artifacts/", ".cilab/", "bin/", "obj/", ".vs/", "node_modules/"];
 
@@ -21,19 +30,42 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log)
     {
         ArgumentNullException.ThrowIfNull(extraExcludes);
         var clock = Stopwatch.StartNew();
-        var arguments = new List<string> { "-az", "--delete", "--stats", "--filter=:- .gitignore" };
-        arguments.AddRange(DefaultExcludes.Concat(extraExcludes).Select(e => $"--exclude={e}"));
+        var filters = new List<string> { "--filter=:- .gitignore", $"--exclude=/{SyncManifest.TokenFile}" };
+        filters.AddRange(DefaultExcludes.Concat(extraExcludes).Select(e => $"--exclude={e}"));
+        var manifestPath = stateDirectory is null ? null : Path.Combine(stateDirectory, "sync", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(guestDirectory)))[..16] + ".json");
+        Dictionary<string, string>? listing = null;
+        if (manifestPath is not null)
+        {
+            // Listed before anything is sent: a file changed meanwhile differs from the manifest next time, and goes again.
+            listing = SyncManifest.ParseListing((await RsyncAsync(["-a", "--list-only", .. filters, HostPath(hostDirectory)], local: true, cancellationToken).ConfigureAwait(false)).StandardOutput);
+            if (SyncManifest.Load(manifestPath) is { } previous
+                && await TryIncrementalAsync(hostDirectory, guestDirectory, previous, listing, clock, cancellationToken).ConfigureAwait(false) is { } incremental)
+            {
+                new SyncManifest(incremental.Token, listing).Save(manifestPath);
+                return incremental.Result;
+            }
+        }
+
+        var arguments = new List<string> { "-az", "--delete", "--stats" };
+        arguments.AddRange(filters);
         arguments.Add("--rsync-path=mkdir -p " + ShellQuoting.Quote(guestDirectory) + " && rsync");
         arguments.AddRange([HostPath(hostDirectory), $"{ssh.Endpoint.Destination}:{guestDirectory}/"]);
         CommandResult result;
         try
         {
-            result = await RsyncAsync(arguments, cancellationToken).ConfigureAwait(false);
+            result = await RsyncAsync(arguments, local: false, cancellationToken).ConfigureAwait(false);
         }
         catch (SshConnectionException e) when (e.Detail.Contains("code 127", StringComparison.Ordinal) || e.Detail.Contains("rsync: not found", StringComparison.Ordinal) || e.Detail.Contains("command not found", StringComparison.Ordinal))
         {
             // Asking first would cost a round trip on every sync; a guest without rsync is the rare case.
             return await TarAsync(hostDirectory, guestDirectory, extraExcludes, clock, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (manifestPath is not null)
+        {
+            var token = Guid.NewGuid().ToString("N");
+            await ssh.RunAsync(new GuestCommand { Script = $"printf %s {token} > {ShellQuoting.Quote(guestDirectory + "/" + SyncManifest.TokenFile)}" }, cancellationToken).ConfigureAwait(false);
+            new SyncManifest(token, listing!).Save(manifestPath);
         }
 
         var files = Number(FilesTransferred(), result.StandardOutput);
@@ -44,27 +76,82 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log)
 
     /// <summary>Copies a host file or folder to <paramref name="guestPath"/>.</summary>
     public Task UploadAsync(string hostPath, string guestPath, CancellationToken cancellationToken) =>
-        RsyncAsync(["-a", Directory.Exists(hostPath) ? HostPath(hostPath) : hostPath, $"{ssh.Endpoint.Destination}:{guestPath}"], cancellationToken);
+        RsyncAsync(["-a", Directory.Exists(hostPath) ? HostPath(hostPath) : hostPath, $"{ssh.Endpoint.Destination}:{guestPath}"], local: false, cancellationToken);
 
     /// <summary>Copies a guest file or folder to <paramref name="hostPath"/> (a folder's contents go into it).</summary>
     public async Task DownloadAsync(string guestPath, string hostPath, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(hostPath))!);
-        await RsyncAsync(["-a", $"{ssh.Endpoint.Destination}:{guestPath}", hostPath], cancellationToken).ConfigureAwait(false);
+        await RsyncAsync(["-a", $"{ssh.Endpoint.Destination}:{guestPath}", hostPath], local: false, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<CommandResult> RsyncAsync(List<string> arguments, CancellationToken cancellationToken)
+    private async Task<CommandResult> RsyncAsync(List<string> arguments, bool local, CancellationToken cancellationToken)
     {
-        // rsync runs ssh with the same options, so it rides on the same multiplexed connection.
-        arguments.Insert(0, "-e");
-        arguments.Insert(1, ShellQuoting.Join(["ssh", .. ssh.Endpoint.Options()]));
-        var result = await Command.Create("rsync").WithArguments(arguments).WithValidation(false).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        if (!local)
+        {
+            // rsync runs ssh with the same options, so it rides on the same multiplexed connection.
+            arguments.InsertRange(0, ["-e", ShellQuoting.Join(["ssh", .. ssh.Endpoint.Options()])]);
+        }
+
+        var result = await Command.Create("rsync").WithArguments(arguments).WithValidation(false).WithOutputLimit(int.MaxValue).ExecuteAsync(cancellationToken).ConfigureAwait(false);
         if (!result.IsSuccess)
         {
             throw new SshConnectionException(ssh.VmName, $"rsync exited with code {result.ExitCode}: {result.StandardError.Trim()}");
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Sends only what changed since <paramref name="previous"/>, as one tar stream and one guest command that first
+    /// checks the guest copy is the one that sync left; null (nothing done) when it is not, or when rsync suits better.
+    /// </summary>
+    private async Task<(SyncResult Result, string Token)?> TryIncrementalAsync(
+        string hostDirectory, string guestDirectory, SyncManifest previous, Dictionary<string, string> current, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var (send, delete) = previous.Compare(current);
+        // Links, odd file types and names rsync had to escape go the full way.
+        if (send.Count + delete.Count > IncrementalLimit || send.Any(p => current[p][0] is not ('-' or 'd') || p.Contains("\\#", StringComparison.Ordinal)) || delete.Any(p => p.Contains("\\#", StringComparison.Ordinal)))
+        {
+            return null;
+        }
+
+        var token = Guid.NewGuid().ToString("N");
+        var directory = ShellQuoting.Quote(guestDirectory);
+        var removal = delete.Count == 0 ? string.Empty : $"rm -rf -- {ShellQuoting.Join(delete)} && ";
+        var script = $"cd {directory} 2>/dev/null && [ \"$(cat {SyncManifest.TokenFile} 2>/dev/null)\" = {previous.Token} ] && [ -z \"$(find . -cnewer {SyncManifest.TokenFile} -print -quit)\" ] " +
+            $"|| {{ cat >/dev/null; echo stale; exit 0; }}; {removal}tar -xpf - && printf %s {token} > {SyncManifest.TokenFile} && echo applied";
+        var list = Path.GetTempFileName();
+        var archive = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(list, string.Concat(send.Select(p => p + "\0")), cancellationToken).ConfigureAwait(false);
+            await Command.Create("tar").WithArguments("-cf", archive, "-C", hostDirectory, "--no-recursion", "--null", "-T", list).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            var upload = await Command.Create("sh").WithArguments("-c", $"{ShellQuoting.Join(["ssh", .. ssh.Endpoint.Options(), ssh.Endpoint.Destination, "--", script])} < {ShellQuoting.Quote(archive)}")
+                .WithValidation(false).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            if (upload.ExitCode == 255)
+            {
+                throw new SshConnectionException(ssh.VmName, upload.StandardError.Trim());
+            }
+
+            if (upload.StandardOutput.Trim() != "applied")
+            {
+                log.WriteLine(upload.StandardOutput.Trim() == "stale"
+                    ? $"The copy in {ssh.VmName}:{guestDirectory} changed since the last sync (or is not that sync's): syncing it all."
+                    : $"Sending only the changes to {ssh.VmName}:{guestDirectory} failed ({upload.StandardError.Trim()}): syncing it all.");
+                return null;
+            }
+
+            var bytes = new FileInfo(archive).Length;
+            var files = send.Count(p => current[p][0] == '-');
+            log.WriteLine($"Synced {hostDirectory} to {ssh.VmName}:{guestDirectory}: {files} changed file(s), {delete.Count} deletion(s), {bytes:N0} bytes in {clock.Elapsed.TotalSeconds:0.0}s (only the changes).");
+            return (new SyncResult("incremental", files, bytes, clock.Elapsed), token);
+        }
+        finally
+        {
+            File.Delete(list);
+            File.Delete(archive);
+        }
     }
 
     private async Task<SyncResult> TarAsync(string hostDirectory, string guestDirectory, IReadOnlyList<string> extraExcludes, Stopwatch clock, CancellationToken cancellationToken)
