@@ -13,6 +13,7 @@ namespace CiLab.Scenarios;
 public sealed class StepContext
 {
     private readonly StringBuilder _output = new();
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private readonly Dictionary<string, string> _recorded = [];
     private readonly Action<string>? _echo;
     private readonly long _consoleStart;
@@ -53,9 +54,10 @@ public sealed class StepContext
 
     internal TimeSpan MachineTime => _machineTime;
 
-    /// <summary>Adds a line to the case's output.</summary>
+    /// <summary>Adds a line to the case's output, stamped with the time since the step began (where did the time go?).</summary>
     public void Log(string line)
     {
+        line = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_clock.Elapsed.TotalSeconds,6:0.0}s {line}");
         lock (_output)
         {
             _output.AppendLine(line);
