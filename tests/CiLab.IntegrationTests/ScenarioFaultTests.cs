@@ -53,7 +53,7 @@ public sealed class ScenarioFaultTests(GuestLab lab) : IAsyncLifetime
             var available = long.Parse(await vm.RunAsync("df --output=avail -B1 /var/tmp | tail -n 1", ct), System.Globalization.CultureInfo.InvariantCulture);
             vm.Expect(available < 32L << 20, $"{available} bytes are still free after filling the disk.");
             await vm.ShouldFailAsync("head -c 64M /dev/zero > /var/tmp/more", elevated: true, ct);
-            await vm.RunAsync($"rm -f {filler} /var/tmp/more", elevated: true, ct);
+            await vm.RunAsync($"rm -rf {filler} /var/tmp/more", elevated: true, ct);
         });
 
         scenario.Step("hard reset", async (vm, ct) =>

@@ -74,18 +74,21 @@ public sealed class GuestFaults
     }
 
     /// <summary>
-    /// Fills the filesystem holding <paramref name="directory"/> until <paramref name="leaveBytes"/> remain free, with one
-    /// file it returns the path of (delete it, or restore a snapshot, to undo).
+    /// Fills the filesystem holding <paramref name="directory"/> until about <paramref name="leaveBytes"/> remain free even
+    /// for root; returns the folder of filler files (delete it, or restore a snapshot, to undo).
     /// </summary>
     public async Task<string> FillDiskAsync(string directory, long leaveBytes, CancellationToken cancellationToken)
     {
-        var filler = directory.TrimEnd('/') + "/.cilab-fill";
+        var filler = ShellQuoting.Quote(directory.TrimEnd('/') + "/.cilab-fill");
         _log($"fault: fill the filesystem of {directory} (leaving {leaveBytes} bytes)");
-        var script = $"set -e; free=$(df --output=avail -B1 {ShellQuoting.Quote(directory)} | tail -n 1); size=$((free - {leaveBytes.ToString(CultureInfo.InvariantCulture)})); " +
-            $"[ \"$size\" -gt 0 ] && fallocate -l \"$size\" {ShellQuoting.Quote(filler)}; df -h {ShellQuoting.Quote(directory)} | tail -n 1";
+        // Free blocks counting root's reserve (df's "avail" leaves it out, and root-run services use it). One big
+        // allocation can fail for want of metadata blocks, so fill in rounds, halving a request that does not fit.
+        var script = $"mkdir -p {filler}; i=0; while [ $i -lt 24 ]; do " +
+            $"size=$(( $(stat -f -c '%f * %S' {filler}) - {leaveBytes.ToString(CultureInfo.InvariantCulture)} )); [ $size -gt 65536 ] || break; " +
+            $"fallocate -l $size {filler}/$i 2>/dev/null || fallocate -l $((size / 2)) {filler}/$i 2>/dev/null || break; i=$((i + 1)); done; df -h {filler} | tail -n 1";
         var result = await _vm.Ssh.RunAsync(new GuestCommand { Script = script, Elevation = _vm.Definition.Elevation }, cancellationToken).ConfigureAwait(false);
         _log("  " + result.StandardOutput.Trim());
-        return filler;
+        return directory.TrimEnd('/') + "/.cilab-fill";
     }
 
     /// <summary>Restores snapshot <paramref name="snapshot"/> and waits until SSH answers.</summary>
