@@ -138,8 +138,11 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
 
     /// <summary>
     /// The remote command. A unique CILAB_ID in the environment marks every process the command starts (it survives
-    /// exec), so a timeout can find and kill them all; `exec` keeps the login shell from forking, which matters
-    /// when every process start costs tens of milliseconds under TCG.
+    /// exec), so a timeout can find and kill them all. No `exec` in front: bash, the login shell of the lab's users,
+    /// already runs the lone command of `-c` without forking, and a builtin such as `true` then starts no process at
+    /// all — which matters when every process start costs tens of milliseconds under TCG. (A builtin carries no
+    /// marker, so a hanging `read` given as an argument list could not be killed in the guest; scripts always run in
+    /// a marked sh.)
     /// </summary>
     internal static string RemoteCommandLine(GuestCommand command, string id)
     {
@@ -151,7 +154,7 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
             // "NAME=value" word would be read as a command name. An argument list needs no shell of its own.
             var program = command.IsArgumentList ? command.Script : ShellQuoting.Join(["sh", "-c", cd + command.Script]);
             var assignments = string.Join(' ', variables.Select(p => $"{EnvironmentName(p.Key)}={ShellQuoting.Quote(p.Value)}"));
-            return (command.IsArgumentList ? cd : string.Empty) + assignments + " exec " + program;
+            return (command.IsArgumentList ? cd : string.Empty) + assignments + " " + program;
         }
 
         // doas and sudo reset the environment: env sets it again on the elevated side.
