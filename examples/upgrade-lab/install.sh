@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 home=/home/$user
 state=/var/lib/local-upgrade
 
-install -m 0755 "$here/bin/local-upgrade" "$here/bin/golden" /usr/local/bin/
+install -m 0755 "$here/tools/local-upgrade" "$here/tools/golden" /usr/local/bin/
 install -d /usr/local/lib/upgrade-lab
 install -m 0755 "$here"/lib/* /usr/local/lib/upgrade-lab/
 install -d /etc/local-upgrade/pre-update.d
