@@ -119,7 +119,7 @@ internal static class VmBench
     private static string BootScript(VirtualMachine vm, string disk, string? copyFrom)
     {
         var image = vm.Image;
-        var port = PortAllocatorShim.FreePort();
+        var port = PortAllocator.FreePort();
         var sshOptions = ShellQuoting.Join((vm.Ssh.Endpoint with { Port = port }).Options(multiplex: false));
         var pidFile = disk + ".pid";
         var prepare = copyFrom is not null
@@ -153,16 +153,6 @@ internal static class VmBench
                 random.NextBytes(buffer);
                 File.WriteAllBytes(Path.Combine(directory, $"f{f}.txt"), buffer);
             }
-        }
-    }
-
-    private static class PortAllocatorShim
-    {
-        public static int FreePort()
-        {
-            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            listener.Start();
-            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }

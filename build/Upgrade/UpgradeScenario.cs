@@ -63,13 +63,13 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
             await vm.FileShouldContainAsync("/etc/motd", "Upgraded by the workflow test", ct);
             await vm.FileShouldContainAsync(RunLog, "build and validation passed, switching", ct);
             await vm.UnitShouldBeActiveAsync("ssh.service", ct);
-        }).DependsOn(Install).BeforeOnHost(async ct => _pushed = await Commit(ct, "motd = Upgraded by the workflow test"));
+        }).DependsOn(Install).BeforeOnHost(async ct => _pushed = await Commit("motd = Upgraded by the workflow test", ct));
 
         Test("build failure rolls back", async (vm, ct) =>
         {
             await ExpectRolledBackAsync(vm, "build failed: rolling back", ct);
             await vm.FileShouldContainAsync(RunLog, "syntax error at system.conf", ct);
-        }).DependsOn(Workflow).BeforeOnHost(async ct => _pushed = await Commit(ct, "this is a syntax error that will break the build"));
+        }).DependsOn(Workflow).BeforeOnHost(async ct => _pushed = await Commit("this is a syntax error that will break the build", ct));
 
         Test(Golden, async (vm, ct) =>
         {
@@ -79,7 +79,7 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
             await WaitForUnitToSettleAsync(vm, "golden-pin.service", ct);
             await vm.ShouldMatchAsync("golden show", $@"^Current golden generation: {generation}$", ct);
             await vm.ShouldMatchAsync("golden show", @"^  ok ssh\.service$", ct);
-        }).DependsOn(Workflow).BeforeOnHost(async ct => _pushed = await Commit(ct, "motd = Pinned after a validated boot"));
+        }).DependsOn(Workflow).BeforeOnHost(async ct => _pushed = await Commit("motd = Pinned after a validated boot", ct));
 
         Test("concurrent upgrade on both VMs", async (vm, ct) =>
         {
@@ -88,13 +88,13 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
             vm.Log($"upgrade ends at {DateTimeOffset.UtcNow:HH:mm:ss.fff} (host clock)");
             vm.Record("commit", await HeadAsync(vm, ct));
             await ExpectHeadAsync(vm, _pushed, "after the concurrent upgrade", ct);
-        }).DependsOn(Workflow).ExpectSameAcrossVms("commit").BeforeOnHost(async ct => _pushed = await Commit(ct, "motd = Upgraded concurrently"));
+        }).DependsOn(Workflow).ExpectSameAcrossVms("commit").BeforeOnHost(async ct => _pushed = await Commit("motd = Upgraded concurrently", ct));
 
         Test("validation failure rolls back", async (vm, ct) =>
         {
             await ExpectRolledBackAsync(vm, "validation check failed", ct);
             await vm.UnitShouldBeActiveAsync("ssh.service", ct);
-        }).DependsOn(Workflow).BeforeOnHost(async ct => _pushed = await Commit(ct, "motd = No ssh\nenable = local-upgrade.timer", replace: true));
+        }).DependsOn(Workflow).BeforeOnHost(async ct => _pushed = await Commit("motd = No ssh\nenable = local-upgrade.timer", replace: true, ct));
 
         Test("network failure degrades, then recovers", async (vm, ct) =>
         {
@@ -121,7 +121,7 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
             await UpgradeAsync(vm, ct);
             await ExpectHeadAsync(vm, _pushed, "after recovery", ct);
             vm.Expect(await GenerationAsync(vm, ct) == generation + 1, "No new generation after recovery.");
-        }).DependsOn(Workflow).BeforeOnHost(async ct => _pushed = await Commit(ct, "motd = Pulled after the outage"));
+        }).DependsOn(Workflow).BeforeOnHost(async ct => _pushed = await Commit("motd = Pulled after the outage", ct));
 
         Test("pre-update hook", async (vm, ct) =>
         {
@@ -134,7 +134,7 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
             await InstallHookAsync(vm, "20-refuse", "echo 'maintenance window closed'; exit 1", ct);
             await vm.ShouldFailAsync("systemctl start local-upgrade.service", elevated: true, ct);
             await vm.FileShouldContainAsync(RunLog, "20-refuse failed: upgrade aborted", ct);
-        }).DependsOn(Workflow).BeforeOnHost(async ct => _pushed = await Commit(ct, "motd = Upgraded after the hooks"));
+        }).DependsOn(Workflow).BeforeOnHost(async ct => _pushed = await Commit("motd = Upgraded after the hooks", ct));
 
         Test("timer-triggered upgrade", async (vm, ct) =>
         {
@@ -145,7 +145,7 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
             await vm.WaitUntilAsync($"test \"$(git -C ~/config rev-parse HEAD)\" = {_pushed} && grep -q 'upgrade complete' {RunLog}", TimeSpan.FromSeconds(90), ct);
             var trigger = await vm.RunAsync("systemctl show -p LastTriggerUSec --value local-upgrade.timer", ct);
             vm.Expect(trigger.Length > 0 && trigger != "n/a", "The timer reports no trigger, yet the upgrade happened.");
-        }).DependsOn(Workflow).BeforeOnHost(async ct => _pushed = await Commit(ct, "motd = Upgraded on schedule"));
+        }).DependsOn(Workflow).BeforeOnHost(async ct => _pushed = await Commit("motd = Upgraded on schedule", ct));
 
         Test("boot failure falls back to golden", async (vm, ct) =>
         {
@@ -175,7 +175,9 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
             scenario.Step(name, body).FromSnapshot(Ready).WithTimeout(TimeSpan.FromMinutes(6));
     }
 
-    async Task<string> Commit(CancellationToken ct, string line, bool replace = false)
+    async Task<string> Commit(string line, CancellationToken ct) => await Commit(line, replace: false, ct);
+
+    async Task<string> Commit(string line, bool replace, CancellationToken ct)
     {
         await repository.ResetAsync(ct);
         return replace

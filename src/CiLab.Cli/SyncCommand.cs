@@ -26,7 +26,7 @@ internal static class SyncCommand
                     throw new VmException($"VM '{machine.Name}' is not running; start it first (cilab vm start {machine.Name}).");
                 }
 
-                await new CodeSync(machine.Ssh, output, machine.Directory).SyncAsync(definition.Directory, SuiteRunner.GuestProjectDirectory(machine.Definition), [.. CodeSync.DefaultExcludes, .. definition.SyncExcludes], ct);
+                await new CodeSync(machine.Ssh, output, machine.Directory).SyncAsync(definition.Directory, SuiteRunner.GuestProjectDirectory(machine.Definition), definition.SyncExcludes, ct);
                 return 0;
             }
             catch (Exception e) when (e is LabFileException or FileNotFoundException or ArgumentException or VmException or Ssh.SshConnectionException)

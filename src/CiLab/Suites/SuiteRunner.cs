@@ -43,7 +43,7 @@ public sealed class SuiteRunner(TextWriter log)
 
         _phases.Add(new("restore", clock.Elapsed));
         clock.Restart();
-        var sync = await new CodeSync(vm.Ssh, log, vm.Directory).SyncAsync(options.ProjectDirectory, GuestProjectDirectory(vm.Definition), [.. CodeSync.DefaultExcludes, .. options.SyncExcludes], cancellationToken).ConfigureAwait(false);
+        var sync = await new CodeSync(vm.Ssh, log, vm.Directory).SyncAsync(options.ProjectDirectory, GuestProjectDirectory(vm.Definition), options.SyncExcludes, cancellationToken).ConfigureAwait(false);
         _phases.Add(new("sync", clock.Elapsed));
         return sync;
     }
