@@ -62,11 +62,34 @@ public sealed class ImageDownloader(ImageCache cache, HttpClient http, TextWrite
         return Path.Combine(entry, "disk");
     }
 
-    /// <summary><c>qcow2</c> when the file starts with the qcow2 magic, else <c>raw</c>.</summary>
+    /// <summary>
+    /// <c>qcow2</c> when the file starts with the qcow2 magic, else <c>raw</c>. A user's image is untrusted input: a qcow2
+    /// header naming a backing file or an external data file would make QEMU open a host file of the image's choosing,
+    /// so such images are refused.
+    /// </summary>
+    /// <exception cref="ImageBuildException">The qcow2 image names a backing file or an external data file.</exception>
     public static string DetectFormat(string path)
     {
         using var file = File.OpenRead(path);
-        Span<byte> magic = stackalloc byte[4];
-        return file.Read(magic) == 4 && magic.SequenceEqual((ReadOnlySpan<byte>)[0x51, 0x46, 0x49, 0xFB]) ? "qcow2" : "raw";
+        Span<byte> header = stackalloc byte[80];
+        var read = file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        if (read < 4 || !header[..4].SequenceEqual((ReadOnlySpan<byte>)[0x51, 0x46, 0x49, 0xFB]))
+        {
+            return "raw";
+        }
+
+        // qcow2 header (QEMU's docs/interop/qcow2.txt): version at 4, backing_file_offset at 8, and from version 3
+        // incompatible_features at 72, whose bit 2 means an external data file.
+        var version = read >= 8 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header[4..8]) : 0;
+        var backing = read >= 16 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header[8..16]) : 0;
+        var incompatible = version >= 3 && read >= 80 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header[72..80]) : 0;
+        if (read < 16 || backing != 0 || (incompatible & 0b100) != 0)
+        {
+            throw new ImageBuildException(read < 16
+                ? $"{path} is not a complete qcow2 image (its header is cut short)."
+                : $"{path} is a qcow2 image that refers to another file ({(backing != 0 ? "a backing file" : "an external data file")}); CiLab refuses it, since that file would be read on this host. Flatten it first: qemu-img convert -O qcow2 {path} flat.qcow2");
+        }
+
+        return "qcow2";
     }
 }

@@ -9,7 +9,7 @@ namespace CiLab.Labs;
 /// Reads <c>lab.yaml</c>. Every problem is collected (unknown keys, bad sizes, duplicate names, port clashes,
 /// missing images) and reported together, each with file, line, column and key.
 /// </summary>
-public sealed class LabFile
+public sealed partial class LabFile
 {
     internal static readonly string[] TopKeys = ["images", "vms", "suites", "sync"];
     internal static readonly string[] ImageKeys = ["name", "recipe", "path", "url", "sha256", "suite", "packages", "disk", "provision", "cloud-init"];
@@ -89,7 +89,7 @@ public sealed class LabFile
         }
 
         CheckKeys(map, key, ImageKeys);
-        var name = RequiredString(map, "name", key);
+        var name = CheckName(map, key, RequiredString(map, "name", key));
         var recipe = String(map, "recipe", key);
         var path = String(map, "path", key);
         var url = String(map, "url", key);
@@ -149,7 +149,7 @@ public sealed class LabFile
         }
 
         CheckKeys(map, key, VmKeys);
-        var name = RequiredString(map, "name", key);
+        var name = CheckName(map, key, RequiredString(map, "name", key));
         var image = RequiredString(map, "image", key);
         if (image is not null && images.All(i => i.Name != image))
         {
@@ -180,7 +180,7 @@ public sealed class LabFile
             MemoryBytes = Size(map, "memory", key, minimum: 64L << 20) ?? (1L << 30),
             SshPort = sshPort,
             Ports = ports,
-            User = String(map, "user", key) ?? "cilab",
+            User = User(map, key) ?? "cilab",
             Elevation = ElevationOf(map, key) ?? Elevation.Doas,
             ReadOnly = Bool(map, "read-only", key) ?? false,
             BootTimeout = Duration(map, "boot-timeout", key) ?? TimeSpan.FromMinutes(3),
@@ -196,7 +196,7 @@ public sealed class LabFile
         }
 
         CheckKeys(map, key, SuiteKeys);
-        var name = RequiredString(map, "name", key);
+        var name = CheckName(map, key, RequiredString(map, "name", key));
         var vm = RequiredString(map, "vm", key);
         var run = RequiredString(map, "run", key);
         if (vm is not null && vms.All(v => v.Name != vm))
@@ -221,7 +221,19 @@ public sealed class LabFile
             {
                 foreach (var (k, v) in envMap.Children)
                 {
-                    environment[((YamlScalarNode)k).Value!] = (v as YamlScalarNode)?.Value ?? string.Empty;
+                    var variable = (k as YamlScalarNode)?.Value ?? string.Empty;
+                    if (!EnvironmentName().IsMatch(variable))
+                    {
+                        Error(k.Start, $"{key}.env", $"'{variable}' is not an environment variable name (letters, digits and '_', not starting with a digit)");
+                    }
+                    else if (v is not YamlScalarNode value)
+                    {
+                        Error(v.Start, $"{key}.env.{variable}", "must be a text value");
+                    }
+                    else
+                    {
+                        environment[variable] = value.Value ?? string.Empty;
+                    }
                 }
             }
             else
@@ -235,14 +247,63 @@ public sealed class LabFile
             Name = name,
             Vm = vm,
             Run = run,
-            Directory = String(map, "directory", key) ?? ".",
+            Directory = RelativePath(map, "directory", key) ?? ".",
             Elevation = ElevationOf(map, key) ?? Elevation.None,
             Format = format ?? TestOutputFormat.ExitCode,
             Timeout = Duration(map, "timeout", key) ?? TimeSpan.FromMinutes(30),
             Environment = environment,
-            Artifacts = Strings(map, "artifacts", key),
+            Artifacts = RelativePaths(map, "artifacts", key),
         };
     }
+
+    private string? CheckName(YamlMappingNode map, string key, string? name)
+    {
+        if (name is null || Names.IsValidName(name))
+        {
+            return name;
+        }
+
+        Error(Child(map, "name")!.Start, $"{key}.name", $"'{name}' is not a valid name: {Names.NameRule}");
+        return null;
+    }
+
+    private string? User(YamlMappingNode map, string key)
+    {
+        var user = String(map, "user", key);
+        if (user is null || Names.IsValidUser(user))
+        {
+            return user;
+        }
+
+        Error(Child(map, "user")!.Start, $"{key}.user", $"'{user}' is not a valid user: {Names.UserRule}");
+        return null;
+    }
+
+    private string? RelativePath(YamlMappingNode map, string name, string key)
+    {
+        var path = String(map, name, key);
+        if (path is null || Names.IsSafeRelativePath(path))
+        {
+            return path;
+        }
+
+        Error(Child(map, name)!.Start, Join(key, name), $"'{path}' is not {Names.RelativePathRule}");
+        return null;
+    }
+
+    private List<string> RelativePaths(YamlMappingNode map, string name, string key)
+    {
+        var paths = Strings(map, name, key);
+        foreach (var (path, i) in paths.Select((p, i) => (p, i)).Where(p => !Names.IsSafeRelativePath(p.p)))
+        {
+            Error(((YamlSequenceNode)Child(map, name)!).Children[i].Start, $"{Join(key, name)}[{i}]", $"'{path}' is not {Names.RelativePathRule}");
+        }
+
+        return [.. paths.Where(Names.IsSafeRelativePath)];
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial System.Text.RegularExpressions.Regex EnvironmentName();
 
     private PortForward ReadPort(YamlNode node, string key)
     {

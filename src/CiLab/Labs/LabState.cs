@@ -33,10 +33,10 @@ public sealed class LabState
     public string KnownHostsPath => Path.Combine(Root, "ssh", "known_hosts");
 
     /// <summary>The persistent folder of one VM (overlay disk, serial log, metadata).</summary>
-    public string VmDirectory(string vm) => CreatePrivate(Path.Combine(Root, "vms", vm));
+    public string VmDirectory(string vm) => CreatePrivate(Path.Combine(Root, "vms", Names.RequireValidName(vm, "VM")));
 
     /// <summary>The runtime folder of one VM (QMP socket, pid file, owner, SSH control socket).</summary>
-    public string VmRuntimeDirectory(string vm) => CreatePrivate(Path.Combine(RuntimeRoot, vm));
+    public string VmRuntimeDirectory(string vm) => CreatePrivate(Path.Combine(RuntimeRoot, Names.RequireValidName(vm, "VM")));
 
     /// <summary>Names of VMs with runtime state.</summary>
     public IReadOnlyList<string> VmsWithRuntimeState() =>

@@ -119,6 +119,10 @@ public sealed record Command
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        // A callback that threw was not allowed to stop the draining (a full pipe would have blocked the process);
+        // now that the process is done, its exception is the caller's.
+        (pumpOut.IsCompletedSuccessfully ? pumpOut.Result : null)?.Throw();
+        (pumpErr.IsCompletedSuccessfully ? pumpErr.Result : null)?.Throw();
         var result = new CommandResult(process.ExitCode, stdout.ToString(), stderr.ToString(), startTime, started.Elapsed);
         if (ValidatesExitCode && result.ExitCode != 0)
         {
@@ -187,8 +191,26 @@ public sealed record Command
         }
     }
 
-    private static async Task PumpAsync(StreamReader reader, OutputTail tail, Action<string>? onLine)
+    private static async Task<System.Runtime.ExceptionServices.ExceptionDispatchInfo?> PumpAsync(StreamReader reader, OutputTail tail, Action<string>? onLine)
     {
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        void Deliver(string line)
+        {
+            if (failure is not null)
+            {
+                return;
+            }
+
+            try
+            {
+                onLine!(line);
+            }
+            catch (Exception e)
+            {
+                failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            }
+        }
+
         // Raw chunks keep the output exact (a missing final newline stays missing); lines go to the callback.
         var buffer = new char[8192];
         var partial = new StringBuilder();
@@ -207,7 +229,7 @@ public sealed record Command
                 if (buffer[i] == '\n')
                 {
                     partial.Append(buffer, start, i - start);
-                    onLine(partial.ToString().TrimEnd('\r'));
+                    Deliver(partial.ToString().TrimEnd('\r'));
                     partial.Clear();
                     start = i + 1;
                 }
@@ -218,8 +240,10 @@ public sealed record Command
 
         if (onLine is not null && partial.Length > 0)
         {
-            onLine(partial.ToString().TrimEnd('\r'));
+            Deliver(partial.ToString().TrimEnd('\r'));
         }
+
+        return failure;
     }
 
     private static void Stop(Process process, TimeSpan grace)

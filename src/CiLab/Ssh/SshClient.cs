@@ -36,7 +36,7 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
                 .WithValidation(false)
                 .ExecuteAsync(linked.Token).ConfigureAwait(false);
             var guestResult = new GuestCommandResult(result.ExitCode, result.StandardOutput, result.StandardError, clock.Elapsed);
-            if (result.ExitCode == 255)
+            if (result.ExitCode == 255 && !await ConnectionSurvivedAsync().ConfigureAwait(false))
             {
                 throw new SshConnectionException(VmName, Explain(result.StandardError));
             }
@@ -120,6 +120,31 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
     {
         var result = await Ssh("true").WithValidation(false).ExecuteAsync(cancellationToken).ConfigureAwait(false);
         return result.ExitCode == 0 ? null : Explain(result.StandardError);
+    }
+
+    /// <summary>
+    /// ssh exits 255 both when it failed and when the remote command did. The multiplexing master tells them apart: it
+    /// lives on after a command's own exit, and dies with the connection. (When in doubt this says "failed", which a suite
+    /// reports as an error: never as a pass.)
+    /// </summary>
+    private async Task<bool> ConnectionSurvivedAsync()
+    {
+        if (!File.Exists(Endpoint.ControlPath))
+        {
+            return false;
+        }
+
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            var check = await Command.Create("ssh").WithArguments([.. Endpoint.Options(), "-O", "check", Endpoint.Destination])
+                .WithValidation(false).ExecuteAsync(limit.Token).ConfigureAwait(false);
+            return check.ExitCode == 0;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Ends the multiplexing master, e.g. after a restore or reboot made its TCP connection stale.</summary>

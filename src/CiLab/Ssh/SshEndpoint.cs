@@ -1,3 +1,5 @@
+using CiLab.Labs;
+
 namespace CiLab.Ssh;
 
 /// <summary>How to reach one guest over OpenSSH: port on 127.0.0.1, user, key, pinned host key and the multiplexing socket.</summary>
@@ -10,6 +12,9 @@ namespace CiLab.Ssh;
 /// <param name="AcceptNewHostKey">Pin the host key on first contact (user images whose key CiLab did not make); a changed key is still refused.</param>
 public sealed record SshEndpoint(int Port, string User, string IdentityFile, string KnownHostsFile, string HostKeyAlias, string ControlPath, bool AcceptNewHostKey = false)
 {
+    /// <summary>The login user; checked, since it lands on ssh's command line.</summary>
+    public string User { get; init; } = Names.RequireValidUser(User);
+
     /// <summary>The same guest as another user (root, say), sharing nothing but the host key.</summary>
     public SshEndpoint As(string user) => this with { User = user, ControlPath = ControlPath + "-" + user };
 

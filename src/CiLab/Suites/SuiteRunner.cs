@@ -54,6 +54,7 @@ public sealed class SuiteRunner(TextWriter log)
         ArgumentNullException.ThrowIfNull(vm);
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(options);
+        Names.RequireValidName(suite.Name, "suite");
         var clock = Stopwatch.StartNew();
         var guestDirectory = $"{GuestProjectDirectory(vm.Definition)}/{suite.Directory}".TrimEnd('/', '.');
         var report = await RunSuiteAsync(vm, suite, options, guestDirectory, cancellationToken).ConfigureAwait(false);
@@ -81,6 +82,7 @@ public sealed class SuiteRunner(TextWriter log)
             ? TestOutputParser.Create(suite.Format, suite.Name)
             : null;
         var environment = suite.Environment.Concat(options.ExtraEnvironment).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+        Exception? parserFailure = null;
         var command = new GuestCommand
         {
             Script = suite.Run,
@@ -91,7 +93,19 @@ public sealed class SuiteRunner(TextWriter log)
             ValidateExitCode = false,
             OnOutputLine = line =>
             {
-                parser?.ReadLine(line);
+                if (parser is not null && parserFailure is null)
+                {
+                    try
+                    {
+                        parser.ReadLine(line);
+                    }
+                    catch (Exception e)
+                    {
+                        // Keep draining the guest's output (a stopped reader would block it on a full pipe); report it below.
+                        parserFailure = e;
+                    }
+                }
+
                 options.OnOutputLine?.Invoke(line);
             },
             OnErrorLine = options.OnOutputLine,
@@ -117,8 +131,13 @@ public sealed class SuiteRunner(TextWriter log)
         {
             TestOutputFormat.JUnit when result is not null => await FetchJUnitAsync(vm, suite, guestDirectory, cancellationToken).ConfigureAwait(false),
             TestOutputFormat.ExitCode when result is not null => ExitCodeResult.Create(suite.Name, result.ExitCode, result.StandardOutput + result.StandardError, result.Duration),
-            _ => parser?.Complete() ?? new TestReport([]),
+            _ => CompleteParser(parser, ref parserFailure),
         };
+
+        if (parserFailure is not null)
+        {
+            failure ??= Error(suite, "(parser)", $"the {TestOutputFormats.NameOf(suite.Format)} output of '{suite.Run}' could not be read: {parserFailure.Message}", string.Empty);
+        }
 
         if (failure is null && result is not null && result.ExitCode != 0 && report.IsSuccess)
         {
@@ -127,6 +146,24 @@ public sealed class SuiteRunner(TextWriter log)
         }
 
         return failure is null ? report : report.Merge(new TestReport([new TestSuiteResult { Name = suite.Name, Cases = [failure] }]));
+    }
+
+    private static TestReport CompleteParser(TestOutputParser? parser, ref Exception? failure)
+    {
+        if (parser is null || failure is not null)
+        {
+            return new TestReport([]);
+        }
+
+        try
+        {
+            return parser.Complete();
+        }
+        catch (Exception e)
+        {
+            failure = e;
+            return new TestReport([]);
+        }
     }
 
     private async Task<TestReport> FetchJUnitAsync(VirtualMachine vm, SuiteDefinition suite, string guestDirectory, CancellationToken cancellationToken)
@@ -150,9 +187,16 @@ public sealed class SuiteRunner(TextWriter log)
 
     private async Task CopyArtifactsAsync(VirtualMachine vm, SuiteDefinition suite, string guestDirectory, SuiteRunOptions options, CancellationToken cancellationToken)
     {
+        var root = Path.GetFullPath(Path.Combine(options.ResultsDirectory, suite.Name)) + Path.DirectorySeparatorChar;
         foreach (var artifact in suite.Artifacts)
         {
-            var target = Path.Combine(options.ResultsDirectory, suite.Name, artifact.TrimStart('/'));
+            var target = Path.GetFullPath(Path.Combine(root, artifact));
+            if (!Names.IsSafeRelativePath(artifact) || !target.StartsWith(root, StringComparison.Ordinal))
+            {
+                log.WriteLine($"Artifact '{artifact}' was not copied back: it is not {Names.RelativePathRule}.");
+                continue;
+            }
+
             try
             {
                 await new CodeSync(vm.Ssh, log).DownloadAsync($"{guestDirectory}/{artifact}", target, cancellationToken).ConfigureAwait(false);

@@ -22,6 +22,8 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log, string? stat
     // Past this many changed entries, rsync's own delta transfer is the better tool.
     private const int IncrementalLimit = 500;
 
+    private static readonly TimeSpan DownloadTimeout = TimeSpan.FromMinutes(10);
+
     /// <summary>Always left out: VCS data, build output, CiLab's own state and artifacts.</summary>
     public static IReadOnlyList<string> DefaultExcludes { get; } = [".git/", "artifacts/", ".cilab/", "bin/", "obj/", ".vs/", "node_modules/"];
 
@@ -78,11 +80,24 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log, string? stat
     public Task UploadAsync(string hostPath, string guestPath, CancellationToken cancellationToken) =>
         RsyncAsync(["-a", Directory.Exists(hostPath) ? HostPath(hostPath) : hostPath, $"{ssh.Endpoint.Destination}:{guestPath}"], local: false, cancellationToken);
 
-    /// <summary>Copies a guest file or folder to <paramref name="hostPath"/> (a folder's contents go into it).</summary>
+    /// <summary>
+    /// Copies a guest file or folder to <paramref name="hostPath"/> (a folder's contents go into it). What a guest wrote is
+    /// untrusted: symbolic links (which would point into the host once copied), devices and special files are left out,
+    /// owners and set-id bits are not kept, files over 2 GiB are skipped, and the copy stops after 10 minutes.
+    /// </summary>
     public async Task DownloadAsync(string guestPath, string hostPath, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(hostPath))!);
-        await RsyncAsync(["-a", $"{ssh.Endpoint.Destination}:{guestPath}", hostPath], local: false, cancellationToken).ConfigureAwait(false);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(DownloadTimeout);
+        try
+        {
+            await RsyncAsync(["-rt", "--no-links", "--no-devices", "--no-specials", "--chmod=D755,F644", "--max-size=2g", "--timeout=60", $"{ssh.Endpoint.Destination}:{guestPath}", hostPath], local: false, limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SshConnectionException(ssh.VmName, $"copying {guestPath} from the guest did not finish within {DownloadTimeout.TotalMinutes:0} minutes.");
+        }
     }
 
     private async Task<CommandResult> RsyncAsync(List<string> arguments, bool local, CancellationToken cancellationToken)

@@ -16,9 +16,12 @@ internal sealed partial class CaseBuilder(string className, string name)
 
     public string Name { get; } = name;
 
-    public void AppendLine(string line)
+    public void AppendLine(string line) => Append(line + "\n");
+
+    /// <summary>Appends text as it is (it may hold several lines, or part of one).</summary>
+    public void Append(string text)
     {
-        _output.Append(line).Append('\n');
+        _output.Append(text);
         if (_output.Length > OutputLimit)
         {
             // Keep the end: that is where failures and panics are.
@@ -59,8 +62,8 @@ internal sealed partial class CaseBuilder(string className, string name)
     internal static (string File, int Line, string Message)? FindLocation(string output)
     {
         var match = SourceLocation().Matches(output).LastOrDefault() ?? OtherLocation().Match(output);
-        return match.Success
-            ? (match.Groups["file"].Value, int.Parse(match.Groups["line"].Value, System.Globalization.CultureInfo.InvariantCulture), match.Groups["message"].Value.Trim())
+        return match.Success && int.TryParse(match.Groups["line"].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var line)
+            ? (match.Groups["file"].Value, line, match.Groups["message"].Value.Trim())
             : null;
     }
 

@@ -160,12 +160,12 @@ internal sealed partial class GoTestJsonParser : TestOutputParser
                 reader.Read();
                 switch (property)
                 {
-                    case "Action": action = reader.GetString(); break;
-                    case "Package": package = reader.GetString(); break;
-                    case "Test": test = reader.GetString(); break;
-                    case "Output": output = reader.GetString(); break;
-                    case "ImportPath": importPath = reader.GetString(); break;
-                    case "Elapsed": elapsed = reader.GetDouble(); break;
+                    case "Action": action = Text(ref reader); break;
+                    case "Package": package = Text(ref reader); break;
+                    case "Test": test = Text(ref reader); break;
+                    case "Output": output = Text(ref reader); break;
+                    case "ImportPath": importPath = Text(ref reader); break;
+                    case "Elapsed": elapsed = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var d) ? d : throw new JsonException("Elapsed is not a number"); break;
                     default: reader.Skip(); break;
                 }
             }
@@ -175,9 +175,17 @@ internal sealed partial class GoTestJsonParser : TestOutputParser
         }
         catch (JsonException)
         {
+            // Not an event after all (wrong types, cut short): read as plain text, so a test it would have ended stays running and becomes an error.
             return false;
         }
     }
+
+    private static string? Text(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Null => null,
+        _ => throw new JsonException($"expected a string, found {reader.TokenType}"),
+    };
 
     private readonly record struct GoTestEvent(string Action, string? Package, string? Test, string? Output, string? ImportPath, double? Elapsed);
 
@@ -256,7 +264,7 @@ internal sealed partial class GoTestJsonParser : TestOutputParser
 
         public TestSuiteResult ToSuite() => new() { Name = name, Cases = _done, Duration = _elapsed, Output = Output.Output };
 
-        private static TimeSpan Seconds(double? seconds) => seconds is { } s ? TimeSpan.FromSeconds(s) : TimeSpan.Zero;
+        private static TimeSpan Seconds(double? seconds) => Durations.FromSeconds(seconds) ?? TimeSpan.Zero;
 
         private static string FirstLine(string text) =>
             text.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#')) ?? string.Empty;

@@ -26,7 +26,9 @@ public static class GoTestOutput
                 return line;
             }
 
-            return root.TryGetProperty("Output", out var output) ? (output.GetString() ?? string.Empty).TrimEnd('\n') : null;
+            return !root.TryGetProperty("Output", out var output) ? null
+                : output.ValueKind == JsonValueKind.String ? output.GetString()!.TrimEnd('\n')
+                : line; // Not what test2json writes: show it as it came.
         }
         catch (JsonException)
         {

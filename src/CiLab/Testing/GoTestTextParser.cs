@@ -54,8 +54,7 @@ internal sealed partial class GoTestTextParser : TestOutputParser
             var builder = Running(name);
             _running.Remove(name);
             var outcome = result.Groups["verb"].Value switch { "PASS" => TestOutcome.Passed, "FAIL" => TestOutcome.Failed, _ => TestOutcome.Skipped };
-            var seconds = double.Parse(result.Groups["seconds"].Value, CultureInfo.InvariantCulture);
-            _ended.Add((builder, outcome, TimeSpan.FromSeconds(seconds)));
+            _ended.Add((builder, outcome, Durations.ParseSeconds(result.Groups["seconds"].Value) ?? TimeSpan.Zero));
             _current = builder; // Older Go prints a test's log lines after its result line.
             return;
         }

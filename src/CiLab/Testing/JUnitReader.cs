@@ -3,11 +3,19 @@ using System.Xml;
 
 namespace CiLab.Testing;
 
-/// <summary>Reads JUnit XML written by a suite (for example inside the guest), streaming, nested suites flattened.</summary>
+/// <summary>
+/// Reads JUnit XML written by a suite (for example inside the guest), streaming, nested suites flattened. The file is
+/// untrusted: DTDs are refused, each case's output is bounded, and so are the number of cases and the document's size.
+/// </summary>
 public static class JUnitReader
 {
+    /// <summary>At most this many test cases are read from one file.</summary>
+    public const int MaxCases = 200_000;
+
+    private const long MaxCharacters = 512L * 1024 * 1024;
+
     /// <summary>Reads the JUnit file at <paramref name="path"/>.</summary>
-    /// <exception cref="InvalidDataException">The file is not JUnit XML; the message names the file and line.</exception>
+    /// <exception cref="InvalidDataException">The file is not JUnit XML, or too large; the message names the file and line.</exception>
     public static TestReport ReadFile(string path)
     {
         using var stream = File.OpenRead(path);
@@ -15,12 +23,14 @@ public static class JUnitReader
     }
 
     /// <summary>Reads JUnit XML from <paramref name="stream"/>; <paramref name="source"/> names it in errors.</summary>
-    /// <exception cref="InvalidDataException">The stream is not JUnit XML.</exception>
+    /// <exception cref="InvalidDataException">The stream is not JUnit XML, or too large.</exception>
     public static TestReport Read(Stream stream, string source)
     {
         var suites = new List<TestSuiteResult>();
         var stack = new Stack<SuiteState>();
-        using var reader = XmlReader.Create(stream, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, IgnoreWhitespace = true });
+        var cases = 0;
+        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreWhitespace = true, MaxCharactersInDocument = MaxCharacters };
+        using var reader = XmlReader.Create(stream, settings);
         try
         {
             if (reader.MoveToContent() != XmlNodeType.Element || reader.LocalName is not ("testsuites" or "testsuite"))
@@ -32,7 +42,7 @@ public static class JUnitReader
             {
                 if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "testsuite")
                 {
-                    var state = new SuiteState(reader.GetAttribute("name") ?? "(unnamed)", Seconds(reader.GetAttribute("time")), reader.GetAttribute("timestamp"));
+                    var state = new SuiteState(reader.GetAttribute("name") ?? "(unnamed)", Durations.ParseSeconds(reader.GetAttribute("time")), reader.GetAttribute("timestamp"), Count(reader, "failures") + Count(reader, "errors"));
                     if (reader.IsEmptyElement)
                     {
                         suites.Add(state.ToSuite());
@@ -51,6 +61,11 @@ public static class JUnitReader
                 }
                 else if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "testcase" && stack.Count > 0)
                 {
+                    if (++cases > MaxCases)
+                    {
+                        throw new InvalidDataException($"{source}: more than {MaxCases:N0} test cases; refusing to read on.");
+                    }
+
                     stack.Peek().Cases.Add(ReadCase(reader, stack.Peek().Name));
                 }
                 else if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "property" && stack.Count > 0)
@@ -75,53 +90,101 @@ public static class JUnitReader
     private static TestCaseResult ReadCase(XmlReader reader, string suiteName)
     {
         var name = reader.GetAttribute("name") ?? "(unnamed)";
-        var className = reader.GetAttribute("classname") ?? suiteName;
-        var duration = Seconds(reader.GetAttribute("time")) ?? TimeSpan.Zero;
+        var builder = new CaseBuilder(reader.GetAttribute("classname") ?? suiteName, name);
+        var duration = Durations.ParseSeconds(reader.GetAttribute("time")) ?? TimeSpan.Zero;
         var file = reader.GetAttribute("file");
-        int? line = int.TryParse(reader.GetAttribute("line"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l : null;
+        int? line = int.TryParse(reader.GetAttribute("line"), NumberStyles.None, CultureInfo.InvariantCulture, out var l) ? l : null;
         var outcome = TestOutcome.Passed;
         string? message = null;
-        var output = new System.Text.StringBuilder();
         if (reader.IsEmptyElement)
         {
             reader.Read();
         }
         else
         {
-            using var inner = reader.ReadSubtree();
-            inner.Read();
-            while (inner.Read())
+            using (var inner = reader.ReadSubtree())
             {
-                if (inner.NodeType != XmlNodeType.Element || inner.Depth != 1)
+                inner.Read();
+                inner.Read();
+                while (!inner.EOF)
                 {
-                    continue;
-                }
+                    if (inner.NodeType != XmlNodeType.Element || inner.Depth != 1)
+                    {
+                        inner.Read();
+                        continue;
+                    }
 
-                switch (inner.LocalName)
-                {
-                    case "failure" or "error" or "skipped":
-                        outcome = inner.LocalName switch { "failure" => TestOutcome.Failed, "error" => TestOutcome.Errored, _ => TestOutcome.Skipped };
-                        message = inner.GetAttribute("message");
-                        var body = inner.ReadElementContentAsString();
-                        output.Append(body);
-                        message ??= body.Split('\n').FirstOrDefault(x => x.Trim().Length > 0)?.Trim();
-                        break;
-                    case "system-out" or "system-err":
-                        output.Append(inner.ReadElementContentAsString());
-                        break;
+                    // Every branch leaves the reader just past the element it read. Reading on from there as well would
+                    // step over a <failure> that directly follows a <system-out>, and a failed test would read as passed.
+                    switch (inner.LocalName)
+                    {
+                        case "failure" or "error" or "skipped":
+                            var found = inner.LocalName switch { "failure" => TestOutcome.Failed, "error" => TestOutcome.Errored, _ => TestOutcome.Skipped };
+                            var attribute = inner.GetAttribute("message");
+                            var body = ReadText(inner, builder);
+                            if (Severity(found) > Severity(outcome))
+                            {
+                                // The worst outcome wins: a <skipped/> after a <failure> does not hide it.
+                                outcome = found;
+                                message = attribute ?? body.Split('\n').FirstOrDefault(x => x.Trim().Length > 0)?.Trim();
+                            }
+
+                            break;
+                        case "system-out" or "system-err":
+                            ReadText(inner, builder);
+                            break;
+                        default:
+                            inner.Skip();
+                            break;
+                    }
                 }
             }
 
             reader.Read();
         }
 
-        return new TestCaseResult { ClassName = className, Name = name, Outcome = outcome, Duration = duration, Message = message, Output = output.ToString(), File = file, Line = line };
+        var result = builder.Finish(outcome, duration, outcome == TestOutcome.Passed ? null : message ?? $"{outcome.ToString().ToLowerInvariant()} without a message");
+        return result with { File = file ?? result.File, Line = file is not null ? line : result.Line };
     }
 
-    private static TimeSpan? Seconds(string? text) =>
-        double.TryParse(text?.Replace(",", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? TimeSpan.FromSeconds(s) : null;
+    /// <summary>Appends the element's text (nested elements' included) to the case's bounded output and leaves the reader past it; returns the text's beginning.</summary>
+    private static string ReadText(XmlReader reader, CaseBuilder builder)
+    {
+        var beginning = new System.Text.StringBuilder();
+        var chunk = new char[16 * 1024];
+        using (var element = reader.ReadSubtree())
+        {
+            while (element.Read())
+            {
+                if (element.NodeType is XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.SignificantWhitespace or XmlNodeType.Whitespace)
+                {
+                    // In chunks: one text node may be hundreds of megabytes.
+                    int read;
+                    while ((read = element.ReadValueChunk(chunk, 0, chunk.Length)) > 0)
+                    {
+                        builder.Append(new string(chunk, 0, read));
+                        beginning.Append(chunk, 0, Math.Min(read, Math.Max(0, 4096 - beginning.Length)));
+                    }
+                }
+            }
+        }
 
-    private sealed class SuiteState(string name, TimeSpan? duration, string? timestamp)
+        reader.Read();
+        return beginning.ToString();
+    }
+
+    private static int Count(XmlReader reader, string attribute) =>
+        int.TryParse(reader.GetAttribute(attribute), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+
+    private static int Severity(TestOutcome outcome) => outcome switch
+    {
+        TestOutcome.Passed => 0,
+        TestOutcome.Skipped => 1,
+        TestOutcome.Failed => 2,
+        _ => 3,
+    };
+
+    private sealed class SuiteState(string name, TimeSpan? duration, string? timestamp, int declaredFailures)
     {
         public string Name { get; } = name;
 
@@ -129,13 +192,27 @@ public static class JUnitReader
 
         public Dictionary<string, string> Properties { get; } = [];
 
-        public TestSuiteResult ToSuite() => new()
+        public TestSuiteResult ToSuite()
         {
-            Name = Name,
-            Cases = Cases,
-            Duration = duration,
-            Properties = Properties,
-            Timestamp = DateTimeOffset.TryParse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null,
-        };
+            // A suite that says it failed must not read as green because its failing cases are missing (a writer cut short).
+            var found = Cases.Count(c => c.Outcome is TestOutcome.Failed or TestOutcome.Errored);
+            var cases = declaredFailures > found
+                ? [.. Cases, new TestCaseResult
+                {
+                    ClassName = Name,
+                    Name = "(suite)",
+                    Outcome = TestOutcome.Errored,
+                    Message = $"the suite declares {declaredFailures} failures and errors, but only {found} failing test case(s) are in the file",
+                }]
+                : Cases;
+            return new()
+            {
+                Name = Name,
+                Cases = cases,
+                Duration = duration,
+                Properties = Properties,
+                Timestamp = DateTimeOffset.TryParse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null,
+            };
+        }
     }
 }

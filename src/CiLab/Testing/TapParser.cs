@@ -66,7 +66,13 @@ internal sealed partial class TapParser : TestOutputParser
 
         if (Plan().Match(line) is { Success: true } plan)
         {
-            _planned = int.Parse(plan.Groups["count"].Value, CultureInfo.InvariantCulture);
+            if (!int.TryParse(plan.Groups["count"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var planned))
+            {
+                _cases.Add(Error("(plan)", $"the plan '{line}' asks for more tests than can exist"));
+                return;
+            }
+
+            _planned = planned;
             _planSkip = plan.Groups["skip"].Success ? plan.Groups["skip"].Value.Trim() : null;
             return;
         }
@@ -196,7 +202,9 @@ internal sealed partial class TapParser : TestOutputParser
     {
         var file = YamlFile().Match(output);
         var line = YamlLine().Match(output);
-        return file.Success && line.Success ? (file.Groups["v"].Value.Trim().Trim('\'', '"'), int.Parse(line.Groups["v"].Value, CultureInfo.InvariantCulture)) : null;
+        return file.Success && line.Success && int.TryParse(line.Groups["v"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? (file.Groups["v"].Value.Trim().Trim('\'', '"'), number)
+            : null;
     }
 
     [GeneratedRegex(@"^(?<not>not )?ok\b(?:\s+(?<number>\d+))?(?:\s*-)?(?<description>[^#]*)(?:#\s*(?<directive>SKIP|TODO)\S*(?<reason>.*))?", RegexOptions.IgnoreCase)]
