@@ -53,6 +53,9 @@ internal sealed class Build : NukeBuild
     [Parameter("Confirm destructive targets (VmRestore, VmDestroy) without asking")]
     readonly bool Yes = false;
 
+    [Parameter("When another run holds a VM of the lab: wait for it (true) or fail at once (false)")]
+    readonly bool WaitForVm = true;
+
     string Solution => Path.Combine(RootDirectory, "CiLab.sln");
 
     string ArtifactsDirectory => Path.Combine(RootDirectory, "artifacts");
@@ -206,13 +209,14 @@ internal sealed class Build : NukeBuild
 
     Target VmStatus => _ => _
         .Description("Show each VM's state, process, port, uptime and accelerator")
-        .Executes(async ct =>
+        .Executes(() =>
         {
-            Console.WriteLine($"{"VM",-16} {"State",-8} {"Pid",-8} {"SSH",-16} {"Uptime",-8} {"Accel",-5} Owner");
-            foreach (var vm in await MachinesAsync(ct))
+            // Read only: a status never builds an image, boots a VM or writes state.
+            var lab = LabFile.Load(Path.Combine(RootDirectory, LabPath));
+            Console.WriteLine(CiLab.Qemu.VmStatus.Header);
+            foreach (var status in Lab.ReadStatus(lab, SelectedVms(lab)))
             {
-                var s = vm.GetStatus();
-                Console.WriteLine($"{s.Name,-16} {s.State,-8} {(s.Pid?.ToString() ?? "-"),-8} {(s.SshPort is { } p ? $"127.0.0.1:{p}" : "-"),-16} {(s.Uptime is { } u ? $"{u.TotalSeconds:0}s" : "-"),-8} {s.Accelerator ?? "-",-5} {s.Owner ?? "-"}");
+                Console.WriteLine(status);
             }
         });
 
@@ -366,7 +370,12 @@ internal sealed class Build : NukeBuild
     SuiteDefinition? suite;
     VirtualMachine? suiteVm;
 
-    Task<Lab> OpenLabAsync(CancellationToken ct) => Lab.OpenAsync(LabFile.Load(Path.Combine(RootDirectory, LabPath)), Console.Out, cache: null, ct);
+    async Task<Lab> OpenLabAsync(CancellationToken ct)
+    {
+        var lab = await Lab.OpenAsync(LabFile.Load(Path.Combine(RootDirectory, LabPath)), Console.Out, cache: null, ct);
+        lab.WaitWhenBusy = WaitForVm;
+        return lab;
+    }
 
     SuiteRunOptions SuiteOptions(Lab lab) => new()
     {

@@ -20,13 +20,7 @@ internal static class VmCommands
             (machine, name, ct) => machine.RestoreAsync(name, ct)));
         vm.Subcommands.Add(Verb("destroy", "Stop VMs and delete their disks and state", output, error, destructive: true,
             (machine, _, ct) => machine.DestroyAsync(ct)));
-        vm.Subcommands.Add(Verb("status", "Show each VM's state, process, port, uptime and accelerator", output, error, destructive: false,
-            (machine, _, _) =>
-            {
-                var s = machine.GetStatus();
-                output.WriteLine($"{s.Name,-16} {s.State,-8} {(s.Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),-8} {(s.SshPort is { } p ? $"127.0.0.1:{p}" : "-"),-16} {(s.Uptime is { } u ? $"{u.TotalSeconds:0}s" : "-"),-8} {s.Accelerator ?? "-",-4} {s.Owner ?? "-"}");
-                return Task.CompletedTask;
-            }));
+        vm.Subcommands.Add(Status(output, error));
         vm.Subcommands.Add(Verb("ssh", "Print the ssh command line for each VM", output, error, destructive: false,
             (machine, _, _) =>
             {
@@ -36,13 +30,42 @@ internal static class VmCommands
         return vm;
     }
 
+    // Status reads state files only: opening the lab would create its key and build missing images.
+    private static Command Status(TextWriter output, TextWriter error)
+    {
+        var names = new Argument<string[]>("vms") { Description = "VM names (default: every VM of the lab)", Arity = ArgumentArity.ZeroOrMore };
+        var lab = new Option<string>("--lab") { Description = "The lab file", DefaultValueFactory = _ => "lab.yaml" };
+        var command = new Command("status", "Show each VM's state, process, port, uptime and accelerator (reads only: never builds, boots or writes)") { names, lab };
+        command.SetAction(async (parse, _) =>
+        {
+            try
+            {
+                var statuses = Lab.ReadStatus(LabFile.Load(parse.GetValue(lab)!), parse.GetValue(names) ?? []);
+                await output.WriteLineAsync(VmStatus.Header);
+                foreach (var status in statuses)
+                {
+                    await output.WriteLineAsync(status.ToString());
+                }
+
+                return 0;
+            }
+            catch (Exception e) when (e is LabFileException or FileNotFoundException or ArgumentException)
+            {
+                await error.WriteLineAsync($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
     private static Command Verb(string name, string description, TextWriter output, TextWriter error, bool destructive, Func<VirtualMachine, string, CancellationToken, Task> action)
     {
         var names = new Argument<string[]>("vms") { Description = "VM names (default: every VM of the lab)", Arity = ArgumentArity.ZeroOrMore };
         var lab = new Option<string>("--lab") { Description = "The lab file", DefaultValueFactory = _ => "lab.yaml" };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation (required when not interactive)" };
         var snapshot = new Option<string>("--name") { Description = "The snapshot's name", DefaultValueFactory = _ => "clean" };
-        var command = new Command(name, description) { names, lab, yes };
+        var noWait = new Option<bool>("--no-wait") { Description = "Fail at once when another run holds a VM, instead of waiting for it" };
+        var command = new Command(name, description) { names, lab, yes, noWait };
         if (name is "snapshot" or "restore")
         {
             command.Options.Add(snapshot);
@@ -54,6 +77,7 @@ internal static class VmCommands
             {
                 var definition = LabFile.Load(parse.GetValue(lab)!);
                 var opened = await Lab.OpenAsync(definition, output, cache: null, ct);
+                opened.WaitWhenBusy = !parse.GetValue(noWait);
                 var selected = parse.GetValue(names) is { Length: > 0 } chosen ? chosen : [.. definition.Vms.Select(v => v.Name)];
                 if (destructive && !parse.GetValue(yes) && !Confirm($"{name} {string.Join(", ", selected)}", output))
                 {

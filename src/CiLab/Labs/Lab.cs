@@ -31,6 +31,9 @@ public sealed class Lab
     /// <summary>Where its state lives.</summary>
     public LabState State { get; }
 
+    /// <summary>Whether its VMs wait for another run that holds them (the default), or fail at once; see <see cref="VirtualMachine.WaitWhenBusy"/>.</summary>
+    public bool WaitWhenBusy { get; set; } = true;
+
     /// <summary>The lab's public key (installed in images it builds).</summary>
     public string PublicKey { get; }
 
@@ -41,6 +44,21 @@ public sealed class Lab
         var state = new LabState(definition.Directory);
         var publicKey = await SshKeys.EnsureAsync(state.PrivateKeyPath, "cilab-lab", cancellationToken).ConfigureAwait(false);
         return new Lab(definition, state, publicKey, cache ?? ImageCache.Default(), log);
+    }
+
+    /// <summary>
+    /// The status of the VMs called <paramref name="names"/> (every VM when empty), read from their state files alone: it
+    /// never builds an image, boots a VM, or writes a file.
+    /// </summary>
+    /// <exception cref="ArgumentException">No VM has one of the names.</exception>
+    public static IReadOnlyList<VmStatus> ReadStatus(LabDefinition definition, IReadOnlyCollection<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(names);
+        var state = LabState.Peek(definition.Directory);
+        var unresolved = new BootableImage { Id = "(not resolved)", DiskPath = string.Empty };
+        var vms = names.Count == 0 ? definition.Vms : [.. names.Select(definition.Vm)];
+        return [.. vms.Select(vm => new VirtualMachine(vm, unresolved, state, TextWriter.Null).GetStatus())];
     }
 
     /// <summary>The image called <paramref name="name"/>, built now when the recipe's output is not cached.</summary>
@@ -64,7 +82,7 @@ public sealed class Lab
     {
         var vm = Definition.Vm(name);
         var image = await ImageAsync(vm.Image, vm.User, cancellationToken).ConfigureAwait(false);
-        return new VirtualMachine(vm, image, State, _log);
+        return new VirtualMachine(vm, image, State, _log) { WaitWhenBusy = WaitWhenBusy };
     }
 
     /// <summary>Every VM of the lab.</summary>

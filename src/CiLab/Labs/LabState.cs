@@ -10,15 +10,26 @@ namespace CiLab.Labs;
 /// </summary>
 public sealed class LabState
 {
+    private readonly bool _create;
+
     /// <summary>Opens (and creates) the state of the lab whose files live in <paramref name="labDirectory"/>.</summary>
     public LabState(string labDirectory)
+        : this(labDirectory, create: true)
     {
+    }
+
+    private LabState(string labDirectory, bool create)
+    {
+        _create = create;
         Root = Path.Combine(Path.GetFullPath(labDirectory), ".cilab");
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Root)))[..10];
         RuntimeRoot = Path.Combine(Path.GetTempPath(), $"cilab-{Environment.UserName}", hash);
         CreatePrivate(Root);
         CreatePrivate(RuntimeRoot);
     }
+
+    /// <summary>The state of the lab in <paramref name="labDirectory"/> for reading only: no folder is created.</summary>
+    public static LabState Peek(string labDirectory) => new(labDirectory, create: false);
 
     /// <summary><c>.cilab/</c> beside the lab file.</summary>
     public string Root { get; }
@@ -42,8 +53,13 @@ public sealed class LabState
     public IReadOnlyList<string> VmsWithRuntimeState() =>
         Directory.Exists(RuntimeRoot) ? [.. Directory.GetDirectories(RuntimeRoot).Select(Path.GetFileName).OfType<string>()] : [];
 
-    private static string CreatePrivate(string directory)
+    private string CreatePrivate(string directory)
     {
+        if (!_create)
+        {
+            return directory;
+        }
+
         Directory.CreateDirectory(directory);
         File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return directory;

@@ -9,20 +9,17 @@ namespace CiLab.Qemu;
 /// </summary>
 internal static class PortAllocator
 {
+    /// <summary>Holds the host-wide port lock; another run holds it for a few seconds at most, so a minute means it hangs.</summary>
     public static async Task<IDisposable> LockAsync(CancellationToken cancellationToken)
     {
         var path = Path.Combine(Path.GetTempPath(), $"cilab-{Environment.UserName}", "ports.lock");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        while (true)
+        try
         {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException)
-            {
-                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-            }
+            return await Host.FileLock.AcquireAsync(path, "The host-wide port lock", TimeSpan.FromMinutes(1), onWaiting: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException e)
+        {
+            throw new VmException($"{e.Message} A VM start should hold it for seconds: is that process hung? Kill it, or wait for it.");
         }
     }
 

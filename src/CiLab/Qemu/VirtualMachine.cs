@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using CiLab.Host;
 using CiLab.Images;
 using CiLab.Labs;
 using CiLab.Processes;
@@ -21,6 +22,7 @@ public sealed class VirtualMachine
     private const int ConsoleTailLines = 40;
     private readonly LabState _state;
     private readonly TextWriter _log;
+    private readonly HashSet<string> _damageReported = [];
 
     /// <summary>Describes VM <paramref name="definition"/> booting <paramref name="image"/>, with state in <paramref name="state"/>.</summary>
     public VirtualMachine(VmDefinition definition, BootableImage image, LabState state, TextWriter log)
@@ -66,6 +68,14 @@ public sealed class VirtualMachine
 
     private string MetadataPath => Path.Combine(Directory, "vm.json");
 
+    /// <summary>
+    /// When another run holds this VM: wait until it ends (true, the default) or fail at once with
+    /// <see cref="VmBusyException"/>.
+    /// </summary>
+    public bool WaitWhenBusy { get; init; } = true;
+
+    private string LockPath => Path.Combine(_state.RuntimeRoot, Name + ".lock");
+
     /// <summary>SSH to the VM as its lab user (valid while it runs).</summary>
     public SshClient Ssh => new(Name, Endpoint(Definition.User));
 
@@ -78,6 +88,7 @@ public sealed class VirtualMachine
     /// </summary>
     public async Task<bool> SetupAsync(CancellationToken cancellationToken)
     {
+        await AcquireAsync(cancellationToken).ConfigureAwait(false);
         var metadata = ReadMetadata();
         if (File.Exists(OverlayPath) && metadata?.ImageId == Image.Id)
         {
@@ -111,7 +122,14 @@ public sealed class VirtualMachine
     /// <exception cref="VmException">QEMU would not start (a port in use, say), the guest died or panicked, or it was not ready in time.</exception>
     public async Task StartAsync(bool detached, string? fromSnapshot, CancellationToken cancellationToken)
     {
+        await AcquireAsync(cancellationToken).ConfigureAwait(false);
         ReapIfOrphaned();
+        if (IsRunning() && ReadRunInfo() is null)
+        {
+            _log.WriteLine($"VM '{Name}' runs, but its run state ({RunInfoPath}) is missing or damaged, so it cannot be reached: killing it and starting again.");
+            await KillAsync().ConfigureAwait(false);
+        }
+
         if (IsRunning())
         {
             _log.WriteLine($"VM '{Name}' is already running.");
@@ -150,7 +168,7 @@ public sealed class VirtualMachine
             OwnedMachines.Add(pid, Name);
 
             var run = new VmRunInfo(pid, port, accelerator, DateTimeOffset.UtcNow, detached ? null : Environment.ProcessId, detached ? null : ProcessStart(Environment.ProcessId), forwards);
-            await File.WriteAllTextAsync(RunInfoPath, JsonSerializer.Serialize(run), CancellationToken.None).ConfigureAwait(false);
+            AtomicFile.WriteAllText(RunInfoPath, JsonSerializer.Serialize(run));
         }
 
         if (cancellationToken.IsCancellationRequested)
@@ -218,6 +236,7 @@ public sealed class VirtualMachine
     public async Task StopAsync(TimeSpan grace, CancellationToken cancellationToken)
     {
         RefuseIfReadOnly("stop");
+        await AcquireAsync(cancellationToken).ConfigureAwait(false);
         if (!IsRunning())
         {
             CleanRuntime();
@@ -260,6 +279,7 @@ public sealed class VirtualMachine
     /// <summary>Kills QEMU at once (no guest shutdown) and cleans up its runtime files.</summary>
     public async Task KillAsync()
     {
+        await AcquireAsync(CancellationToken.None).ConfigureAwait(false);
         if (ReadPid() is { } pid && IsQemu(pid))
         {
             using var process = Process.GetProcessById(pid);
@@ -287,6 +307,7 @@ public sealed class VirtualMachine
     public async Task SnapshotAsync(string name, CancellationToken cancellationToken)
     {
         RefuseIfReadOnly("snapshot");
+        await AcquireAsync(cancellationToken).ConfigureAwait(false);
         await using var qmp = await ConnectQmpAsync(cancellationToken).ConfigureAwait(false);
         await qmp.HumanMonitorCommandAsync($"savevm {name}", cancellationToken).ConfigureAwait(false);
         var metadata = ReadMetadata() ?? new VmMetadata(Image.Id, []);
@@ -321,6 +342,7 @@ public sealed class VirtualMachine
     public async Task RestoreAsync(string name, CancellationToken cancellationToken)
     {
         RefuseIfReadOnly("restore");
+        await AcquireAsync(cancellationToken).ConfigureAwait(false);
         if (!IsRunning())
         {
             await StartAsync(detached: false, fromSnapshot: name, cancellationToken).ConfigureAwait(false);
@@ -342,10 +364,22 @@ public sealed class VirtualMachine
     public async Task DestroyAsync(CancellationToken cancellationToken)
     {
         RefuseIfReadOnly("destroy");
+        await AcquireAsync(cancellationToken).ConfigureAwait(false);
         await StopAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
         System.IO.Directory.Delete(Directory, recursive: true);
         System.IO.Directory.Delete(RuntimeDirectory, recursive: true);
     }
+
+    /// <summary>
+    /// Makes this run the VM's only driver: takes the VM's lock unless this process holds it already, and keeps it until
+    /// <see cref="Release"/> or the process ends. Every change to the VM does this first; call it yourself to claim a VM
+    /// before work that only reads or uses it (a suite run over SSH, say).
+    /// </summary>
+    /// <exception cref="VmBusyException">Another run holds it and <see cref="WaitWhenBusy"/> is false.</exception>
+    public Task AcquireAsync(CancellationToken cancellationToken) => VmLocks.EnsureHeldAsync(LockPath, Name, WaitWhenBusy, _log, cancellationToken);
+
+    /// <summary>Lets other runs drive the VM again (a long-lived process, such as a test runner, that is done with it).</summary>
+    public void Release() => VmLocks.Release(LockPath);
 
     /// <summary>Connects to the VM's QMP socket.</summary>
     public async Task<QmpClient> ConnectQmpAsync(CancellationToken cancellationToken)
@@ -403,7 +437,7 @@ public sealed class VirtualMachine
             "-cpu", accelerator == "kvm" ? "host,pmu=off" : "max",
             "-smp", Definition.Cpus.ToString(CultureInfo.InvariantCulture),
             "-m", $"{Definition.MemoryBytes >> 20}M",
-            "-drive", $"file={OverlayPath},if=virtio,format=qcow2,discard=unmap",
+            "-drive", $"file={QemuOption(OverlayPath)},if=virtio,format=qcow2,discard=unmap",
             "-netdev", $"user,id={NetworkDeviceId}{hostForwards}",
             "-device", $"virtio-net-pci,netdev={NetworkDeviceId}",
             "-device", "virtio-rng-pci",
@@ -425,7 +459,7 @@ public sealed class VirtualMachine
 
         if (Image.CloudInitSeed)
         {
-            arguments.AddRange(["-drive", $"file={SeedPath},format=raw,if=virtio,readonly=on"]);
+            arguments.AddRange(["-drive", $"file={QemuOption(SeedPath)},format=raw,if=virtio,readonly=on"]);
         }
 
         if (fromSnapshot is not null)
@@ -435,6 +469,9 @@ public sealed class VirtualMachine
 
         return arguments;
     }
+
+    // In QEMU's option syntax a comma ends the value; a doubled one is a literal comma (a lab folder may have one).
+    private static string QemuOption(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
 
     private SshEndpoint Endpoint(string user)
     {
@@ -457,7 +494,7 @@ public sealed class VirtualMachine
         lines.RemoveAll(l => l.StartsWith(HostKeyAlias + " ", StringComparison.Ordinal));
         lines.Add(line);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(_state.KnownHostsPath)!);
-        File.WriteAllLines(_state.KnownHostsPath, lines);
+        AtomicFile.WriteAllText(_state.KnownHostsPath, string.Join('\n', lines) + "\n");
     }
 
     private async Task<bool> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -510,12 +547,15 @@ public sealed class VirtualMachine
         }
     }
 
-    // The pid must still be a QEMU: pids are reused.
-    private static bool IsQemu(int pid)
+    // The pid must still be this VM's QEMU (pids are reused, and other QEMUs run too): the process that wrote our pid file.
+    private bool IsQemu(int pid)
     {
         try
         {
-            return Signals.IsAlive(pid) && File.ReadAllText($"/proc/{pid}/cmdline").Contains("qemu-system", StringComparison.Ordinal);
+            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            return Signals.IsAlive(pid)
+                && Path.GetFileName(arguments[0]).StartsWith("qemu-system", StringComparison.Ordinal)
+                && arguments.Zip(arguments.Skip(1)).Any(pair => pair is ("-pidfile", var file) && file == PidPath);
         }
         catch (IOException)
         {
@@ -545,21 +585,41 @@ public sealed class VirtualMachine
         return reader.ReadToEnd();
     }
 
-    private VmRunInfo? ReadRunInfo()
+    private VmRunInfo? ReadRunInfo() => ReadState<VmRunInfo>(RunInfoPath, "treating the VM as not started by CiLab");
+
+    private VmMetadata? ReadMetadata() => ReadState<VmMetadata>(MetadataPath, "its overlay will be set up afresh");
+
+    private void WriteMetadata(VmMetadata metadata) => AtomicFile.WriteAllText(MetadataPath, JsonSerializer.Serialize(metadata));
+
+    // State files are written atomically, but a full disk or a hand edit can still damage one: say so once and go on
+    // as if it were missing, rather than throw on every later command.
+    private T? ReadState<T>(string path, string consequence)
+        where T : class
     {
+        string text;
         try
         {
-            return JsonSerializer.Deserialize<VmRunInfo>(File.ReadAllText(RunInfoPath));
+            text = File.ReadAllText(path);
         }
         catch (IOException)
         {
             return null;
         }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text) ?? throw new JsonException("it holds null");
+        }
+        catch (JsonException e)
+        {
+            if (_damageReported.Add(path))
+            {
+                _log.WriteLine($"VM '{Name}': {path} is damaged ({(text.Length == 0 ? "empty" : e.Message)}); {consequence}.");
+            }
+
+            return null;
+        }
     }
-
-    private VmMetadata? ReadMetadata() => File.Exists(MetadataPath) ? JsonSerializer.Deserialize<VmMetadata>(File.ReadAllText(MetadataPath)) : null;
-
-    private void WriteMetadata(VmMetadata metadata) => File.WriteAllText(MetadataPath, JsonSerializer.Serialize(metadata));
 
     private sealed record VmRunInfo(int Pid, int SshPort, string Accelerator, DateTimeOffset Started, int? OwnerPid, long? OwnerStart, List<PortForward> Forwards);
 

@@ -8,4 +8,12 @@ namespace CiLab.Qemu;
 /// <param name="Uptime">How long QEMU has run.</param>
 /// <param name="Accelerator">kvm or tcg.</param>
 /// <param name="Owner">The process that owns the VM (stops it when it ends), or "detached".</param>
-public sealed record VmStatus(string Name, VmRunState State, int? Pid, int? SshPort, TimeSpan? Uptime, string? Accelerator, string? Owner);
+public sealed record VmStatus(string Name, VmRunState State, int? Pid, int? SshPort, TimeSpan? Uptime, string? Accelerator, string? Owner)
+{
+    /// <summary>The column headings of <see cref="ToString"/>'s rows.</summary>
+    public static string Header => $"{"VM",-16} {"State",-8} {"Pid",-8} {"SSH",-16} {"Uptime",-8} {"Accel",-5} Owner";
+
+    /// <summary>One table row: name, state, pid, SSH address, uptime, accelerator, owner.</summary>
+    public override string ToString() =>
+        $"{Name,-16} {State,-8} {(Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),-8} {(SshPort is { } p ? $"127.0.0.1:{p}" : "-"),-16} {(Uptime is { } u ? $"{u.TotalSeconds:0}s" : "-"),-8} {Accelerator ?? "-",-5} {Owner ?? "-"}";
+}

@@ -29,6 +29,7 @@ public sealed class SuiteRunner(TextWriter log)
     {
         ArgumentNullException.ThrowIfNull(vm);
         ArgumentNullException.ThrowIfNull(options);
+        await vm.AcquireAsync(cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         if (await vm.HasSnapshotAsync(options.Snapshot, cancellationToken).ConfigureAwait(false))
         {
@@ -55,6 +56,7 @@ public sealed class SuiteRunner(TextWriter log)
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(options);
         Names.RequireValidName(suite.Name, "suite");
+        await vm.AcquireAsync(cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         var guestDirectory = $"{GuestProjectDirectory(vm.Definition)}/{suite.Directory}".TrimEnd('/', '.');
         var report = await RunSuiteAsync(vm, suite, options, guestDirectory, cancellationToken).ConfigureAwait(false);
