@@ -56,9 +56,15 @@ internal static class ImageCommands
                 throw new ArgumentException("'prune' deletes images; pass --yes to confirm.");
             }
 
-            foreach (var removed in ImageCache.Default().Prune(keep))
+            var (removed, kept) = ImageCache.Default().Prune(keep, opened.State.Root);
+            foreach (var entry in removed)
             {
-                output.WriteLine($"deleted {removed}");
+                output.WriteLine($"deleted {entry}");
+            }
+
+            foreach (var entry in kept)
+            {
+                output.WriteLine($"kept {entry}");
             }
 
             await Task.CompletedTask;

@@ -35,7 +35,7 @@ public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
         {
             await BuildIntoAsync(directory, image, user, authorizedKey, ct).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(directory, "build-seconds"), clock.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+        }, log, cancellationToken).ConfigureAwait(false);
         log.WriteLine($"Image '{image.Name}' built in {clock.Elapsed.TotalSeconds:0}s.");
         return Describe(key, built, image.CloudInit);
     }
@@ -145,7 +145,7 @@ public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
     private static BootableImage Describe(string key, string directory, bool cloudInit) => new()
     {
         CloudInitSeed = cloudInit,
-        Id = key,
+        Id = $"{key}-{ImageCache.BuildStamp(directory)}",
         DiskPath = Path.Combine(directory, "root.qcow2"),
         KernelPath = Path.Combine(directory, "vmlinuz"),
         InitrdPath = Path.Combine(directory, "initrd.img"),

@@ -27,11 +27,22 @@ public sealed class ImageCache(string root)
         return File.Exists(Path.Combine(directory, ".complete")) ? directory : null;
     }
 
-    /// <summary>Builds the entry <paramref name="key"/> with <paramref name="build"/> into a partial folder, then moves it into place.</summary>
-    public async Task<string> BuildAsync(string key, Func<string, CancellationToken, Task> build, CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds the entry <paramref name="key"/> with <paramref name="build"/> into a partial folder, then moves it into
+    /// place. One process builds a key at a time: another that asks meanwhile waits, then takes the finished entry.
+    /// </summary>
+    public async Task<string> BuildAsync(string key, Func<string, CancellationToken, Task> build, TextWriter log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(build);
+        ArgumentNullException.ThrowIfNull(log);
         Directory.CreateDirectory(Root);
+        using var buildLock = await Host.FileLock.AcquireAsync(Path.Combine(Root, key + ".lock"), $"The build of image {key}", timeout: null,
+            holder => log.WriteLine($"Image {key} is being built by {holder}; waiting for it."), cancellationToken).ConfigureAwait(false);
+        if (Find(key) is { } builtMeanwhile)
+        {
+            return builtMeanwhile;
+        }
+
         RemoveAbandonedPartials();
         var final = Path.Combine(Root, key);
         var partial = Path.Combine(Root, $"{key}.partial-{Environment.ProcessId}");
@@ -44,7 +55,8 @@ public sealed class ImageCache(string root)
         try
         {
             await build(partial, cancellationToken).ConfigureAwait(false);
-            await File.WriteAllTextAsync(Path.Combine(partial, ".complete"), DateTimeOffset.UtcNow.ToString("O"), CancellationToken.None).ConfigureAwait(false);
+            // A fresh stamp per build: it is part of the image's id, so overlays made over an earlier build of this key are made again.
+            await File.WriteAllTextAsync(Path.Combine(partial, ".complete"), $"{DateTimeOffset.UtcNow:O} {Guid.NewGuid():N}", CancellationToken.None).ConfigureAwait(false);
             if (Directory.Exists(final))
             {
                 Directory.Delete(final, recursive: true);
@@ -62,20 +74,58 @@ public sealed class ImageCache(string root)
         }
     }
 
-    /// <summary>Entries in the cache, complete or not.</summary>
-    public IReadOnlyList<string> List() => Directory.Exists(Root) ? [.. Directory.GetDirectories(Root).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)] : [];
+    /// <summary>Eight hex digits that differ for every build of an entry (from its completion stamp).</summary>
+    public static string BuildStamp(string entryDirectory) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(entryDirectory, ".complete"))))[..8];
 
-    /// <summary>Deletes every entry except <paramref name="keep"/>; returns what was deleted.</summary>
-    public IReadOnlyList<string> Prune(IReadOnlySet<string> keep)
+    /// <summary>Notes that the lab whose state is in <paramref name="labStateRoot"/> uses entry <paramref name="key"/>, so that another lab's prune keeps it.</summary>
+    public void RecordUse(string key, string labStateRoot)
     {
+        var users = Path.Combine(Root, key, "users");
+        Directory.CreateDirectory(users);
+        var name = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(labStateRoot)))[..16];
+        Host.AtomicFile.WriteAllText(Path.Combine(users, name), labStateRoot);
+    }
+
+    /// <summary>Complete entries, oldest name first (partial builds and lock files are not entries).</summary>
+    public IReadOnlyList<string> List() => Directory.Exists(Root)
+        ? [.. Directory.GetDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(e => !e.Contains(".partial-", StringComparison.Ordinal)).Order(StringComparer.Ordinal)]
+        : [];
+
+    /// <summary>
+    /// Deletes the complete entries that neither <paramref name="keep"/> names nor another lab still uses (a lab whose
+    /// state folder still exists and that recorded a use), and that no process is building; returns what was deleted and
+    /// what was kept for another lab. Partial builds of live processes are never touched.
+    /// </summary>
+    public (IReadOnlyList<string> Removed, IReadOnlyList<string> KeptForOthers) Prune(IReadOnlySet<string> keep, string labStateRoot)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
         var removed = new List<string>();
+        var kept = new List<string>();
         foreach (var entry in List().Where(e => !keep.Contains(e)))
         {
-            Directory.Delete(Path.Combine(Root, entry), recursive: true);
+            var directory = Path.Combine(Root, entry);
+            var users = Directory.Exists(Path.Combine(directory, "users"))
+                ? Directory.GetFiles(Path.Combine(directory, "users")).Select(File.ReadAllText).Where(u => u != labStateRoot && Directory.Exists(u)).ToList()
+                : [];
+            if (users.Count > 0)
+            {
+                kept.Add($"{entry} (used by the lab at {Path.GetDirectoryName(users[0])})");
+                continue;
+            }
+
+            using var building = Host.FileLock.TryAcquire(Path.Combine(Root, entry + ".lock"));
+            if (building is null)
+            {
+                kept.Add($"{entry} (being built by {Host.FileLock.Holder(Path.Combine(Root, entry + ".lock"))})");
+                continue;
+            }
+
+            Directory.Delete(directory, recursive: true);
             removed.Add(entry);
         }
 
-        return removed;
+        return (removed, kept);
     }
 
     // A build killed outright (SIGKILL, power loss) leaves its partial folder; its process is gone.

@@ -58,7 +58,7 @@ public sealed class ImageDownloader(ImageCache cache, HttpClient http, TextWrite
             {
                 throw new ImageBuildException($"The image downloaded from {url} has SHA-256 {actual}, but the lab file expects {expected}. Nothing was kept.");
             }
-        }, cancellationToken).ConfigureAwait(false);
+        }, log, cancellationToken).ConfigureAwait(false);
         return Path.Combine(entry, "disk");
     }
 

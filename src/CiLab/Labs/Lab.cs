@@ -70,9 +70,23 @@ public sealed class Lab
         }
 
         var image = Definition.Image(name);
-        var bootable = image.Recipe is not null
-            ? await new DebianImageBuilder(_cache, _log).GetAsync(image, user, PublicKey, cancellationToken).ConfigureAwait(false)
-            : UserImage(image, image.Url is null ? image.Path! : await DownloadAsync(image, cancellationToken).ConfigureAwait(false));
+        BootableImage bootable;
+        if (image.Recipe is not null)
+        {
+            bootable = await new DebianImageBuilder(_cache, _log).GetAsync(image, user, PublicKey, cancellationToken).ConfigureAwait(false);
+            _cache.RecordUse(DebianImageBuilder.CacheKey(image, user, PublicKey), State.Root);
+        }
+        else if (image.Url is not null)
+        {
+            var disk = await DownloadAsync(image, cancellationToken).ConfigureAwait(false);
+            _cache.RecordUse(Path.GetFileName(Path.GetDirectoryName(disk)!), State.Root);
+            bootable = UserImage(image, disk);
+        }
+        else
+        {
+            bootable = UserImage(image, image.Path!);
+        }
+
         _images[name] = bootable;
         return bootable;
     }

@@ -18,6 +18,13 @@ public sealed class HostFileServer : IAsyncDisposable
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly SemaphoreSlim _connections = new(MaxConnections, MaxConnections);
+
+    private const int MaxConnections = 32;
+    private const int MaxLineBytes = 8 * 1024;
+    private const int MaxHeaders = 100;
+    private static readonly TimeSpan HeaderTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan BodyTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>Starts serving <paramref name="root"/> on a free port of 127.0.0.1.</summary>
     public HostFileServer(string root)
@@ -74,21 +81,47 @@ public sealed class HostFileServer : IAsyncDisposable
     {
         using (client)
         {
+            if (!_connections.Wait(0))
+            {
+                // Past the cap, answer at once rather than queue: a guest in a loop must not exhaust the host.
+                await TryAnswerAsync(client, "503 Service Unavailable").ConfigureAwait(false);
+                return;
+            }
+
             try
             {
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                limit.CancelAfter(HeaderTimeout);
                 var stream = client.GetStream();
-                using var reader = new StreamReader(stream, Encoding.ASCII, leaveOpen: true);
-                var requestLine = await reader.ReadLineAsync(_stop.Token).ConfigureAwait(false) ?? string.Empty;
-                while (!string.IsNullOrEmpty(await reader.ReadLineAsync(_stop.Token).ConfigureAwait(false)))
+                var input = new BufferedStream(stream, 4096);
+                var requestLine = await ReadLineAsync(input, limit.Token).ConfigureAwait(false);
+                if (requestLine is null)
                 {
-                    // Headers are not needed.
+                    await WriteHeadAsync(stream, "414 URI Too Long", 0).ConfigureAwait(false);
+                    return;
+                }
+
+                for (var headers = 0; ; headers++)
+                {
+                    var header = await ReadLineAsync(input, limit.Token).ConfigureAwait(false);
+                    if (header is null || headers > MaxHeaders)
+                    {
+                        await WriteHeadAsync(stream, "431 Request Header Fields Too Large", 0).ConfigureAwait(false);
+                        return;
+                    }
+
+                    if (header.Length == 0)
+                    {
+                        break;
+                    }
                 }
 
                 var parts = requestLine.Split(' ');
-                var file = parts.Length >= 2 && parts[0] is "GET" or "HEAD" ? Resolve(parts[1]) : null;
+                var isRead = parts.Length >= 2 && parts[0] is "GET" or "HEAD";
+                var file = isRead ? Resolve(parts[1]) : null;
                 if (file is null)
                 {
-                    await WriteHeadAsync(stream, parts.Length >= 2 && parts[0] is "GET" or "HEAD" ? "404 Not Found" : "405 Method Not Allowed", 0).ConfigureAwait(false);
+                    await WriteHeadAsync(stream, isRead ? "404 Not Found" : "405 Method Not Allowed", 0).ConfigureAwait(false);
                     return;
                 }
 
@@ -96,13 +129,55 @@ public sealed class HostFileServer : IAsyncDisposable
                 await WriteHeadAsync(stream, "200 OK", content.Length).ConfigureAwait(false);
                 if (parts[0] == "GET")
                 {
-                    await content.CopyToAsync(stream, _stop.Token).ConfigureAwait(false);
+                    limit.CancelAfter(BodyTimeout);
+                    await content.CopyToAsync(stream, limit.Token).ConfigureAwait(false);
                 }
             }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
             {
-                // The guest went away mid-request (a link pulled, a reset): nothing to answer.
+                // The guest went away mid-request (a link pulled, a reset) or was too slow: nothing to answer.
             }
+            finally
+            {
+                _connections.Release();
+            }
+        }
+    }
+
+    /// <summary>One CRLF- or LF-ended line of at most <see cref="MaxLineBytes"/> bytes; null when it is longer or the connection ends first.</summary>
+    private static async Task<string?> ReadLineAsync(Stream input, CancellationToken cancellationToken)
+    {
+        var line = new List<byte>(128);
+        var one = new byte[1];
+        while (await input.ReadAsync(one, cancellationToken).ConfigureAwait(false) == 1)
+        {
+            if (one[0] == (byte)'\n')
+            {
+                return Encoding.ASCII.GetString([.. line]).TrimEnd('\r');
+            }
+
+            if (line.Count == MaxLineBytes)
+            {
+                return null;
+            }
+
+            line.Add(one[0]);
+        }
+
+        return null;
+    }
+
+    private static async Task TryAnswerAsync(TcpClient client, string status)
+    {
+        try
+        {
+            var head = $"HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes(head), limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+        {
+            // Gone already.
         }
     }
 
@@ -110,9 +185,25 @@ public sealed class HostFileServer : IAsyncDisposable
     {
         var path = Uri.UnescapeDataString(target.Split('?', 2)[0]).TrimStart('/');
         var full = Path.GetFullPath(Path.Combine(_root, path));
-        // Nothing outside the root, however the path is spelled.
-        return full.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal) && File.Exists(full) ? full : null;
+        if (!Inside(full) || !File.Exists(full))
+        {
+            return null;
+        }
+
+        // Nor through a link: no component below the root may be one (a link could point anywhere on the host).
+        for (var current = full; current != _root; current = Path.GetDirectoryName(current)!)
+        {
+            if (new FileInfo(current).LinkTarget is not null)
+            {
+                return null;
+            }
+        }
+
+        return full;
     }
+
+    // Nothing outside the root, however the path is spelled.
+    private bool Inside(string path) => path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     private async Task WriteHeadAsync(NetworkStream stream, string status, long length)
     {
