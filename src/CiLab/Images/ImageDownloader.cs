@@ -9,6 +9,9 @@ namespace CiLab.Images;
 /// </summary>
 public sealed class ImageDownloader(ImageCache cache, HttpClient http, TextWriter log)
 {
+    private const long MaxImageBytes = 64L << 30;
+    private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>The cached disk for <paramref name="url"/>, downloaded now unless an entry with this digest exists.</summary>
     /// <exception cref="ImageBuildException">The download failed or its SHA-256 did not match.</exception>
     public async Task<string> GetAsync(Uri url, string sha256, CancellationToken cancellationToken)
@@ -26,6 +29,11 @@ public sealed class ImageDownloader(ImageCache cache, HttpClient http, TextWrite
         var entry = await cache.BuildAsync(key, async (directory, ct) =>
         {
             using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            if (response.Content.Headers.ContentLength is > MaxImageBytes)
+            {
+                throw new ImageBuildException($"{url} announces {response.Content.Headers.ContentLength:N0} bytes, more than an image may have here ({MaxImageBytes:N0}).");
+            }
+
             if (!response.IsSuccessStatusCode)
             {
                 throw new ImageBuildException($"Downloading {url} failed: HTTP {(int)response.StatusCode} {response.ReasonPhrase}.");
@@ -40,11 +48,33 @@ public sealed class ImageDownloader(ImageCache cache, HttpClient http, TextWrite
                 long done = 0;
                 var reported = 0;
                 int read;
-                while ((read = await source.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                while (true)
                 {
+                    // A server that stops sending must not hang the run: each read gets a minute.
+                    stall.CancelAfter(StallTimeout);
+                    try
+                    {
+                        read = await source.ReadAsync(buffer, stall.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        throw new ImageBuildException($"Downloading {url} stalled: nothing arrived for {StallTimeout.TotalSeconds:0}s after {done:N0} bytes. Nothing was kept.");
+                    }
+
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
                     hash.AppendData(buffer, 0, read);
                     await target.WriteAsync(buffer.AsMemory(0, read), ct).ConfigureAwait(false);
                     done += read;
+                    if (done > MaxImageBytes)
+                    {
+                        throw new ImageBuildException($"Downloading {url}: more than {MaxImageBytes:N0} bytes; refusing to store more. Nothing was kept.");
+                    }
+
                     if (total is > 0 && done * 10 / total.Value > reported)
                     {
                         reported = (int)(done * 10 / total.Value);

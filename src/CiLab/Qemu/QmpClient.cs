@@ -15,9 +15,14 @@ public sealed class QmpClient : IAsyncDisposable
     private readonly StreamReader _reader;
     private readonly Stream _stream;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Channel<QmpEvent> _events = Channel.CreateUnbounded<QmpEvent>();
+    // Bounded: nobody may read the events, and a guest can make QEMU send many.
+    private readonly Channel<QmpEvent> _events = Channel.CreateBounded<QmpEvent>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly Channel<JsonElement> _replies = Channel.CreateUnbounded<JsonElement>();
     private readonly Task _pump;
+    private long _nextId;
+
+    /// <summary>How long a command may take before the client gives up on QEMU (savevm of a large guest takes a while).</summary>
+    public static TimeSpan CommandTimeout { get; } = TimeSpan.FromMinutes(5);
 
     private QmpClient(Socket socket)
     {
@@ -47,7 +52,19 @@ public sealed class QmpClient : IAsyncDisposable
         var client = new QmpClient(socket);
         try
         {
-            await client._replies.Reader.ReadAsync(cancellationToken).ConfigureAwait(false); // {"QMP": {...}}
+            using (var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                limit.CancelAfter(TimeSpan.FromSeconds(30));
+                try
+                {
+                    await client._replies.Reader.ReadAsync(limit.Token).ConfigureAwait(false); // {"QMP": {...}}
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new IOException($"QEMU sent no QMP greeting on {socketPath} within 30s; it looks hung.");
+                }
+            }
+
             await client.ExecuteAsync("qmp_capabilities", null, cancellationToken).ConfigureAwait(false);
             return client;
         }
@@ -65,24 +82,36 @@ public sealed class QmpClient : IAsyncDisposable
 
     /// <summary>Runs <paramref name="command"/> and returns its "return" value.</summary>
     /// <exception cref="QmpException">QEMU answered with an error.</exception>
-    /// <exception cref="IOException">The connection closed (QEMU exited).</exception>
+    /// <exception cref="IOException">The connection closed (QEMU exited), or QEMU did not answer within <see cref="CommandTimeout"/>.</exception>
     public async Task<JsonElement> ExecuteAsync(string command, object? arguments, CancellationToken cancellationToken)
     {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(CommandTimeout);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Every command carries an id that QEMU echoes: a reply left over from a cancelled command is recognised and dropped.
+            var id = $"cilab-{Interlocked.Increment(ref _nextId)}";
             var request = arguments is null
-                ? JsonSerializer.Serialize(new { execute = command })
-                : JsonSerializer.Serialize(new { execute = command, arguments });
-            await _stream.WriteAsync(Encoding.UTF8.GetBytes(request + "\n"), cancellationToken).ConfigureAwait(false);
+                ? JsonSerializer.Serialize(new { execute = command, id })
+                : JsonSerializer.Serialize(new { execute = command, arguments, id });
             JsonElement reply;
             try
             {
-                reply = await _replies.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                await _stream.WriteAsync(Encoding.UTF8.GetBytes(request + "\n"), limit.Token).ConfigureAwait(false);
+                do
+                {
+                    reply = await _replies.Reader.ReadAsync(limit.Token).ConfigureAwait(false);
+                }
+                while (!(reply.TryGetProperty("id", out var echoed) && echoed.ValueKind == JsonValueKind.String && echoed.GetString() == id));
             }
             catch (ChannelClosedException)
             {
                 throw new IOException($"QEMU closed its QMP connection during '{command}' (it exited).");
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new IOException($"QEMU did not answer '{command}' within {CommandTimeout.TotalSeconds:0}s; it looks hung.");
             }
 
             if (reply.TryGetProperty("error", out var error))

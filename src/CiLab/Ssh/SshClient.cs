@@ -118,9 +118,22 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
     /// <summary>One short try at running a command: null when the guest answers, otherwise ssh's own words why not.</summary>
     public async Task<string?> ProbeAsync(CancellationToken cancellationToken)
     {
-        var result = await Ssh("true").WithValidation(false).ExecuteAsync(cancellationToken).ConfigureAwait(false);
-        return result.ExitCode == 0 ? null : Explain(result.StandardError);
+        // Bounded: a guest half up (or a stale multiplexed connection) can accept and then never answer.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(ProbeTimeout);
+        try
+        {
+            var result = await Ssh("true").WithValidation(false).ExecuteAsync(limit.Token).ConfigureAwait(false);
+            return result.ExitCode == 0 ? null : Explain(result.StandardError);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await CloseMasterAsync(cancellationToken).ConfigureAwait(false);
+            return $"ssh did not answer within {ProbeTimeout.TotalSeconds:0}s";
+        }
     }
+
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// ssh exits 255 both when it failed and when the remote command did. The multiplexing master tells them apart: it

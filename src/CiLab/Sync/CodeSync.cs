@@ -92,7 +92,7 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log, string? stat
         limit.CancelAfter(DownloadTimeout);
         try
         {
-            await RsyncAsync(["-rt", "--no-links", "--no-devices", "--no-specials", "--chmod=D755,F644", "--max-size=2g", "--timeout=60", $"{ssh.Endpoint.Destination}:{guestPath}", hostPath], local: false, limit.Token).ConfigureAwait(false);
+            await RsyncAsync(["-rt", "--no-links", "--no-devices", "--no-specials", "--chmod=D755,F644", "--max-size=2g", $"{ssh.Endpoint.Destination}:{guestPath}", hostPath], local: false, limit.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -105,7 +105,8 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log, string? stat
         if (!local)
         {
             // rsync runs ssh with the same options, so it rides on the same multiplexed connection.
-            arguments.InsertRange(0, ["-e", ShellQuoting.Join(["ssh", .. ssh.Endpoint.Options()])]);
+            // --timeout bounds a stalled transfer (ssh's keep-alives catch a dead connection, not a stuck peer).
+            arguments.InsertRange(0, ["-e", ShellQuoting.Join(["ssh", .. ssh.Endpoint.Options()]), "--timeout=120"]);
         }
 
         var result = await Command.Create("rsync").WithArguments(arguments).WithValidation(false).WithOutputLimit(int.MaxValue).ExecuteAsync(cancellationToken).ConfigureAwait(false);
