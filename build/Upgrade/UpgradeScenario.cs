@@ -40,6 +40,7 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
             await new CodeSync(vm.Vm.Ssh, TextWriter.Null).UploadAsync(fixtureDirectory, "/tmp/upgrade-lab", ct);
             await vm.RunAsync($"/tmp/upgrade-lab/install.sh {remote} {vm.Vm.Definition.User} {(breakRollback ? 1 : 0)}", elevated: true, ct);
             await vm.ShouldMatchAsync("golden show", @"^Current golden generation: 1$", ct);
+            await SettleClockAsync(vm, ct);
             await vm.Vm.SnapshotAsync(Ready, ct);
             vm.Log($"saved snapshot '{Ready}'");
         }).DependsOn(Access);
@@ -172,7 +173,11 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
         return scenario;
 
         ScenarioStep Test(string name, Func<StepContext, CancellationToken, Task> body) =>
-            scenario.Step(name, body).FromSnapshot(Ready).WithTimeout(TimeSpan.FromMinutes(6));
+            scenario.Step(name, async (vm, ct) =>
+            {
+                await SettleClockAsync(vm, ct);
+                await body(vm, ct);
+            }).FromSnapshot(Ready).WithTimeout(TimeSpan.FromMinutes(6));
     }
 
     async Task<string> Commit(string line, CancellationToken ct) => await Commit(line, replace: false, ct);
@@ -218,6 +223,19 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
 
     static async Task<int> GenerationAsync(StepContext vm, CancellationToken ct) =>
         int.Parse(await vm.RunAsync($"basename \"$(readlink -f {State}/current)\"", ct), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A restored guest's clock resumes from the snapshot's time, so wherever the snapshot fell in the hour, the hourly
+    /// timer could fire in the middle of a step: its run would then be joined by the step's own `systemctl start`, begun
+    /// before the step set anything up (a pre-update hook it never saw). So each step first puts the clock at five past
+    /// the hour — every step ends long before the next full hour, and only the timer test moves the clock on — and waits
+    /// for any run already going to end.
+    /// </summary>
+    static async Task SettleClockAsync(StepContext vm, CancellationToken ct)
+    {
+        await vm.RunAsync("date -s \"$(date '+%Y-%m-%d %H:05:00')\" >/dev/null", elevated: true, ct);
+        await vm.WaitUntilAsync("systemctl show -p ActiveState --value local-upgrade.service | grep -qvxE 'activating|deactivating|reloading'", TimeSpan.FromSeconds(120), ct);
+    }
 
     static Task WaitForUnitToSettleAsync(StepContext vm, string unit, CancellationToken ct) =>
         vm.WaitUntilAsync($"systemctl show -p ActiveState --value {unit} | grep -qxE 'active|failed'", TimeSpan.FromSeconds(120), ct);

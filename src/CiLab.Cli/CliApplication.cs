@@ -11,6 +11,9 @@ public static class CliApplication
     /// <summary>Exit code for unreadable input or bad usage.</summary>
     public const int BadInput = 2;
 
+    /// <summary>Exit code for a failure cilab did not foresee (a bug): one line, no stack trace unless CILAB_DEBUG is set.</summary>
+    public const int Unexpected = 70;
+
     /// <summary>Builds the root command with every verb, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>
     public static RootCommand CreateRootCommand(TextWriter output, TextWriter error)
     {
@@ -29,7 +32,8 @@ public static class CliApplication
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var root = CreateRootCommand(output, error);
-        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        // Our own last resort below, instead of System.CommandLine's, which prints a stack trace.
+        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -42,6 +46,14 @@ public static class CliApplication
             return BadInput;
         }
 
-        return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await error.WriteLineAsync($"error: {e.Message} ({e.GetType().Name}; this is a bug in cilab{(Environment.GetEnvironmentVariable("CILAB_DEBUG") is { Length: > 0 } ? ")" + Environment.NewLine + e : ": set CILAB_DEBUG=1 for details)")}").ConfigureAwait(false);
+            return Unexpected;
+        }
     }
 }

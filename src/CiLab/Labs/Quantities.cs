@@ -20,7 +20,7 @@ public static partial class Quantities
         return value is > 0 and < long.MaxValue ? (long)value : null;
     }
 
-    /// <summary>The duration in <paramref name="text"/> (ms, s, m, h; a bare number is seconds), or null.</summary>
+    /// <summary>The duration in <paramref name="text"/> (ms, s, m, h; a bare number is seconds; at most 31 days), or null.</summary>
     public static TimeSpan? ParseDuration(string text)
     {
         var match = Duration().Match(text.Trim());
@@ -29,14 +29,15 @@ public static partial class Quantities
             return null;
         }
 
-        var value = double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
-        return match.Groups["unit"].Value switch
+        var seconds = double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture) * match.Groups["unit"].Value switch
         {
-            "ms" => TimeSpan.FromMilliseconds(value),
-            "" or "s" => TimeSpan.FromSeconds(value),
-            "m" => TimeSpan.FromMinutes(value),
-            _ => TimeSpan.FromHours(value),
+            "ms" => 0.001,
+            "" or "s" => 1,
+            "m" => 60,
+            _ => 3600,
         };
+        // Bounded: no wait in a lab needs more than a month, and TimeSpan would overflow far beyond.
+        return seconds <= 31 * 24 * 3600 ? TimeSpan.FromSeconds(seconds) : null;
     }
 
     [GeneratedRegex(@"^(?<value>\d+(?:\.\d+)?)\s*(?<unit>[KMGTkmgt]?)(?:i?B)?$")]

@@ -81,23 +81,19 @@ public sealed class HostFileServer : IAsyncDisposable
     {
         using (client)
         {
-            if (!_connections.Wait(0))
-            {
-                // Past the cap, answer at once rather than queue: a guest in a loop must not exhaust the host.
-                await TryAnswerAsync(client, "503 Service Unavailable").ConfigureAwait(false);
-                return;
-            }
-
+            // Past the cap a connection is answered at once and closed rather than queued: a guest in a loop must not
+            // exhaust the host. Its request is still read (briefly), so that the answer is not lost to a reset.
+            var admitted = _connections.Wait(0);
             try
             {
                 using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                limit.CancelAfter(HeaderTimeout);
+                limit.CancelAfter(admitted ? HeaderTimeout : TimeSpan.FromSeconds(5));
                 var stream = client.GetStream();
                 var input = new BufferedStream(stream, 4096);
                 var requestLine = await ReadLineAsync(input, limit.Token).ConfigureAwait(false);
                 if (requestLine is null)
                 {
-                    await WriteHeadAsync(stream, "414 URI Too Long", 0).ConfigureAwait(false);
+                    await AnswerErrorAsync(client, "414 URI Too Long").ConfigureAwait(false);
                     return;
                 }
 
@@ -106,7 +102,7 @@ public sealed class HostFileServer : IAsyncDisposable
                     var header = await ReadLineAsync(input, limit.Token).ConfigureAwait(false);
                     if (header is null || headers > MaxHeaders)
                     {
-                        await WriteHeadAsync(stream, "431 Request Header Fields Too Large", 0).ConfigureAwait(false);
+                        await AnswerErrorAsync(client, "431 Request Header Fields Too Large").ConfigureAwait(false);
                         return;
                     }
 
@@ -116,12 +112,18 @@ public sealed class HostFileServer : IAsyncDisposable
                     }
                 }
 
+                if (!admitted)
+                {
+                    await AnswerErrorAsync(client, "503 Service Unavailable").ConfigureAwait(false);
+                    return;
+                }
+
                 var parts = requestLine.Split(' ');
                 var isRead = parts.Length >= 2 && parts[0] is "GET" or "HEAD";
                 var file = isRead ? Resolve(parts[1]) : null;
                 if (file is null)
                 {
-                    await WriteHeadAsync(stream, isRead ? "404 Not Found" : "405 Method Not Allowed", 0).ConfigureAwait(false);
+                    await AnswerErrorAsync(client, isRead ? "404 Not Found" : "405 Method Not Allowed").ConfigureAwait(false);
                     return;
                 }
 
@@ -139,12 +141,16 @@ public sealed class HostFileServer : IAsyncDisposable
             }
             finally
             {
-                _connections.Release();
+                if (admitted)
+                {
+                    _connections.Release();
+                }
             }
         }
     }
 
-    /// <summary>One CRLF- or LF-ended line of at most <see cref="MaxLineBytes"/> bytes; null when it is longer or the connection ends first.</summary>
+    /// <summary>One CRLF- or LF-ended line of at most <see cref="MaxLineBytes"/> bytes; null when it is longer.</summary>
+    /// <exception cref="IOException">The connection ended first.</exception>
     private static async Task<string?> ReadLineAsync(Stream input, CancellationToken cancellationToken)
     {
         var line = new List<byte>(128);
@@ -164,20 +170,27 @@ public sealed class HostFileServer : IAsyncDisposable
             line.Add(one[0]);
         }
 
-        return null;
+        throw new IOException("The connection ended in the middle of the request.");
     }
 
-    private static async Task TryAnswerAsync(TcpClient client, string status)
+    // Closing with unread request bytes would reset the connection and could lose the answer: say it, stop sending,
+    // then read away what is left for a moment.
+    private async Task AnswerErrorAsync(TcpClient client, string status)
     {
-        try
+        var stream = client.GetStream();
+        await WriteHeadAsync(stream, status, 0).ConfigureAwait(false);
+        client.Client.Shutdown(SocketShutdown.Send);
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var buffer = new byte[16 * 1024];
+        for (var total = 0; total < 1 << 20;)
         {
-            var head = $"HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes(head), limit.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
-        {
-            // Gone already.
+            var read = await stream.ReadAsync(buffer, limit.Token).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return;
+            }
+
+            total += read;
         }
     }
 

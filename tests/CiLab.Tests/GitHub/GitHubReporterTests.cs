@@ -40,6 +40,18 @@ public sealed class GitHubReporterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_junit_file_whose_failure_follows_its_output_is_posted_as_a_failure()
+    {
+        const string xml = """<testsuite name="s"><testcase name="t"><system-out>log</system-out><failure message="x"/></testcase></testsuite>""";
+        var report = JUnitReader.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(xml)), "guest.xml");
+        var context = new GitHubContext { Repository = "octo/lab", Sha = Sha, ApiUrl = _server.BaseUrl, Token = FakeGitHubServer.Token };
+        await new GitHubReporter(context, TextWriter.Null, _http).PostAsync("phase4", report, Ct);
+
+        using var status = System.Text.Json.JsonDocument.Parse(_server.Requests.First(r => r.Path.Contains("/statuses/", StringComparison.Ordinal)).Body);
+        Assert.Equal("failure", status.RootElement.GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task A_token_that_cannot_create_check_runs_still_posts_the_status_and_says_what_to_grant()
     {
         _server.AnswerNextCheckRunWithForbidden();

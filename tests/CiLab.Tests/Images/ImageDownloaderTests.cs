@@ -72,11 +72,82 @@ public sealed class ImageDownloaderTests : IDisposable
         Assert.Empty(cache.List());
     }
 
+    [Theory]
+    [InlineData(2, 0x200UL, 0UL, "a backing file")]
+    [InlineData(3, 0UL, 0b100UL, "an external data file")]
+    public void A_qcow2_image_that_refers_to_another_file_is_refused(int version, ulong backingOffset, ulong incompatibleFeatures, string what)
+    {
+        var header = new byte[112];
+        new byte[] { 0x51, 0x46, 0x49, 0xFB }.CopyTo(header, 0);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(4), (uint)version);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(8), backingOffset);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(72), incompatibleFeatures);
+        var path = Path.Combine(_cacheRoot, "user.qcow2");
+        File.WriteAllBytes(path, header);
+        var e = Assert.Throws<ImageBuildException>(() => ImageDownloader.DetectFormat(path));
+        Assert.Contains(what, e.Message, StringComparison.Ordinal);
+        Assert.Contains("qemu-img convert", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Two_builds_of_one_entry_at_once_build_it_once_and_both_get_it()
+    {
+        var cache = new ImageCache(_cacheRoot);
+        var builds = 0;
+        var log = new StringWriter();
+        async Task Build(string directory, CancellationToken ct)
+        {
+            Interlocked.Increment(ref builds);
+            await Task.Delay(500, ct);
+            await File.WriteAllTextAsync(Path.Combine(directory, "disk"), "bytes", ct);
+        }
+
+        // The second waits on the first's lock: a file lock, as two processes would meet.
+        var first = Task.Run(() => cache.BuildAsync("debian-x", Build, log, TestContext.Current.CancellationToken));
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        var second = Task.Run(() => new ImageCache(_cacheRoot).BuildAsync("debian-x", Build, log, TestContext.Current.CancellationToken));
+        Assert.Equal(await first, await second);
+        Assert.Equal(1, builds);
+        Assert.Contains("is being built by process", log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(["debian-x"], cache.List());
+    }
+
+    [Fact]
+    public async Task Prune_keeps_what_another_lab_uses_and_what_is_being_built()
+    {
+        var images = Path.Combine(_cacheRoot, "images");
+        var cache = new ImageCache(images);
+        static Task Build(string directory, CancellationToken ct) => File.WriteAllTextAsync(Path.Combine(directory, "disk"), "bytes", ct);
+        foreach (var key in new[] { "mine-old", "theirs", "gone-lab", "in-use" })
+        {
+            await cache.BuildAsync(key, Build, TextWriter.Null, TestContext.Current.CancellationToken);
+        }
+
+        var myLab = Directory.CreateDirectory(Path.Combine(_cacheRoot, "labs", "mine", ".cilab")).FullName;
+        var otherLab = Directory.CreateDirectory(Path.Combine(_cacheRoot, "labs", "other", ".cilab")).FullName;
+        cache.RecordUse("mine-old", myLab);
+        cache.RecordUse("theirs", otherLab);
+        cache.RecordUse("gone-lab", Path.Combine(_cacheRoot, "labs", "deleted", ".cilab"));
+        Directory.CreateDirectory(Path.Combine(images, "other.partial-1")); // pid 1 lives: another build in progress
+        var partial = Directory.CreateDirectory(Path.Combine(images, $"next.partial-{Environment.ProcessId}")).FullName;
+        using var building = new FileStream(Path.Combine(images, "in-use.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+
+        var (removed, kept) = cache.Prune(new HashSet<string>(), myLab);
+
+        Assert.Equal(["gone-lab", "mine-old"], removed.Order(StringComparer.Ordinal));
+        Assert.Contains(kept, k => k.StartsWith("theirs (used by the lab at", StringComparison.Ordinal));
+        Assert.Contains(kept, k => k.StartsWith("in-use (being built by", StringComparison.Ordinal));
+        Assert.True(Directory.Exists(partial));
+        Assert.True(Directory.Exists(Path.Combine(images, "other.partial-1")));
+    }
+
     [Fact]
     public void The_format_is_read_from_the_file_not_its_name()
     {
         var qcow = Path.Combine(_cacheRoot, "looks-raw.img");
-        File.WriteAllBytes(qcow, [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 3]);
+        var header = new byte[104];
+        new byte[] { 0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 3 }.CopyTo(header, 0);
+        File.WriteAllBytes(qcow, header);
         var raw = Path.Combine(_cacheRoot, "disk.qcow2");
         File.WriteAllBytes(raw, new byte[512]);
         Assert.Equal("qcow2", ImageDownloader.DetectFormat(qcow));

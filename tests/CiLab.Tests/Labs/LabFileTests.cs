@@ -68,6 +68,17 @@ public sealed class LabFileTests
         { "images:\n  - name: cloud\n    url: https://example.org/cloud.qcow2\n", "images[0].sha256", 2, "needs its SHA-256" },
         { "images:\n  - name: cloud\n    url: ftp://example.org/cloud.qcow2\n    sha256: 0000000000000000000000000000000000000000000000000000000000000000\n", "images[0].url", 3, "is not an http(s) URL" },
         { "vms:\n  - name: a\n    image: [x\n", "(syntax)", 4, "" },
+        { "vms:\n  - name: ../../x\n    image: x\n", "vms[0].name", 2, "'../../x' is not a valid name" },
+        { "vms:\n  - name: a,b\n    image: x\n", "vms[0].name", 2, "is not a valid name" },
+        { "images:\n  - name: x/y\n    recipe: debian\n", "images[0].name", 2, "is not a valid name" },
+        { "vms:\n  - name: a\n    image: x\n    user: -oProxyCommand=touch /tmp/owned\n", "vms[0].user", 4, "is not a valid user" },
+        { "vms:\n  - name: a\n    image: x\nsuites:\n  - name: ../s\n    vm: a\n    run: make\n", "suites[0].name", 5, "is not a valid name" },
+        { "vms:\n  - name: a\n    image: x\nsuites:\n  - name: s\n    vm: a\n    run: make\n    artifacts: [out, ../../etc]\n", "suites[0].artifacts[1]", 8, "is not a relative path inside the project" },
+        { "vms:\n  - name: a\n    image: x\nsuites:\n  - name: s\n    vm: a\n    run: make\n    artifacts: [/etc/passwd]\n", "suites[0].artifacts[0]", 8, "is not a relative path" },
+        { "vms:\n  - name: a\n    image: x\nsuites:\n  - name: s\n    vm: a\n    run: make\n    directory: ../..\n", "suites[0].directory", 8, "is not a relative path" },
+        { "vms:\n  - name: a\n    image: x\nsuites:\n  - name: s\n    vm: a\n    run: make\n    env:\n      BAD-NAME: x\n", "suites[0].env", 9, "is not an environment variable name" },
+        { "vms:\n  - name: a\n    image: x\n    boot-timeout: 99999999999999999999h\n", "vms[0].boot-timeout", 4, "not a duration" },
+        { "vms:\n  - name: a\n    image: x\n    memory: 99999999999999999999999T\n", "vms[0].memory", 4, "is not a size" },
     };
 
     [Theory]

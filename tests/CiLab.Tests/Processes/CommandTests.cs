@@ -80,6 +80,19 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task A_callback_that_throws_does_not_stop_the_draining_and_its_exception_comes_after_the_exit()
+    {
+        // 1 MB on each stream: far more than a pipe holds, so a reader that stopped would leave the process blocked.
+        var clock = Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<FormatException>(() => Command.Create("sh").WithArguments("-c", "seq 1 150000; seq 1 150000 >&2; echo done")
+            .WithStandardOutputLine(_ => throw new FormatException("bad line"))
+            .WithStandardErrorLine(_ => throw new FormatException("bad error line"))
+            .ExecuteAsync(Ct));
+        Assert.Equal("bad line", e.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
     public async Task The_result_keeps_only_the_tail_of_huge_output()
     {
         var result = await Command.Create("sh").WithArguments("-c", "seq 1 200000")

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using CiLab.Images;
+using CiLab.Labs;
+using CiLab.Qemu;
+
+namespace CiLab.Tests.Qemu;
+
+/// <summary>A VM's state files and its lock, without booting anything.</summary>
+public sealed class VmStateTests : IDisposable
+{
+    private readonly string _lab = Directory.CreateTempSubdirectory("cilab-state-").FullName;
+    private static readonly BootableImage Image = new() { Id = "test", DiskPath = "/nonexistent.qcow2" };
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose()
+    {
+        Directory.Delete(_lab, recursive: true);
+        var state = LabState.Peek(_lab);
+        if (Directory.Exists(state.RuntimeRoot))
+        {
+            Directory.Delete(state.RuntimeRoot, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("../../x")]
+    [InlineData("a,b")]
+    [InlineData("-x")]
+    [InlineData("")]
+    public void A_vm_name_outside_the_grammar_never_becomes_a_path(string name)
+    {
+        var state = new LabState(_lab);
+        Assert.Throws<ArgumentException>(() => new VirtualMachine(new VmDefinition { Name = name, Image = "i" }, Image, state, TextWriter.Null));
+        Assert.False(Directory.Exists(Path.Combine(state.Root, "vms")));
+        Assert.False(Directory.Exists(Path.Combine(_lab, "x")));
+    }
+
+    [Fact]
+    public void A_user_that_looks_like_an_option_never_reaches_ssh()
+    {
+        var vm = new VirtualMachine(new VmDefinition { Name = "a", Image = "i", User = "-oProxyCommand=touch /tmp/owned" }, Image, new LabState(_lab), TextWriter.Null);
+        Assert.Throws<ArgumentException>(() => vm.Ssh);
+    }
+
+    [Fact]
+    public void Status_of_a_lab_never_built_reads_only()
+    {
+        File.WriteAllText(Path.Combine(_lab, "lab.yaml"), "images:\n  - name: debian\n    recipe: debian\nvms:\n  - name: a\n    image: debian\n");
+        var lab = LabFile.Load(Path.Combine(_lab, "lab.yaml"));
+        var status = Assert.Single(Lab.ReadStatus(lab, []));
+        Assert.Equal(VmRunState.Stopped, status.State);
+        Assert.Equal([Path.Combine(_lab, "lab.yaml")], Directory.GetFileSystemEntries(_lab));
+        Assert.False(Directory.Exists(LabState.Peek(_lab).RuntimeRoot));
+        Assert.Throws<ArgumentException>(() => Lab.ReadStatus(lab, ["nope"]));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{\"Pid\":")]
+    [InlineData("null")]
+    public async Task Damaged_state_files_are_said_once_and_treated_as_missing(string content)
+    {
+        var log = new StringWriter();
+        var vm = new VirtualMachine(new VmDefinition { Name = "a", Image = "i" }, Image, new LabState(_lab), log);
+        await File.WriteAllTextAsync(Path.Combine(vm.RuntimeDirectory, "run.json"), content, Ct);
+        await File.WriteAllTextAsync(Path.Combine(vm.Directory, "vm.json"), content, Ct);
+
+        Assert.Equal(VmRunState.Stopped, vm.GetStatus().State);
+        Assert.Equal(VmRunState.Stopped, vm.GetStatus().State);
+        Assert.False(await vm.HasSnapshotAsync("clean", Ct));
+        Assert.Equal(1, log.ToString().Split('\n').Count(l => l.Contains("run.json is damaged", StringComparison.Ordinal)));
+        Assert.Contains("vm.json is damaged", log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Another_process_holding_the_vm_makes_a_no_wait_run_fail_naming_it_and_a_waiting_run_wait()
+    {
+        var state = new LabState(_lab);
+        var lockFile = Path.Combine(state.RuntimeRoot, "a.lock");
+        await File.WriteAllTextAsync(lockFile + ".owner", "process 4242 (./nuke.sh TestPhase4) since 12:00:00", Ct);
+        // flock(1) from util-linux plays the other run: it holds the same kind of lock .NET takes.
+        using var other = Process.Start(new ProcessStartInfo("flock", ["-x", lockFile, "sleep", "3"]))!;
+        await Task.Delay(500, Ct);
+
+        var impatient = new VirtualMachine(new VmDefinition { Name = "a", Image = "i" }, Image, state, TextWriter.Null) { WaitWhenBusy = false };
+        var e = await Assert.ThrowsAsync<VmBusyException>(() => impatient.AcquireAsync(Ct));
+        Assert.Contains("VM 'a' is in use by process 4242 (./nuke.sh TestPhase4)", e.Message, StringComparison.Ordinal);
+
+        var log = new StringWriter();
+        var patient = new VirtualMachine(new VmDefinition { Name = "a", Image = "i" }, Image, state, log);
+        var clock = Stopwatch.StartNew();
+        await patient.AcquireAsync(Ct);
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(1), $"acquired after {clock.Elapsed} while the other held it");
+        Assert.Contains("waiting for that run to end", log.ToString(), StringComparison.Ordinal);
+
+        // Held by this process now: another instance in it shares the hold, and a release frees it for others.
+        await impatient.AcquireAsync(Ct);
+        patient.Release();
+        using var next = Process.Start(new ProcessStartInfo("flock", ["-xn", lockFile, "true"]))!;
+        await next.WaitForExitAsync(Ct);
+        Assert.Equal(0, next.ExitCode);
+    }
+}
