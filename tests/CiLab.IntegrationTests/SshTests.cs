@@ -23,6 +23,15 @@ public sealed class SshTests(SshGuest guest) : IClassFixture<SshGuest>
     }
 
     [Fact]
+    public async Task A_command_that_exits_255_is_its_own_exit_code_not_a_lost_connection()
+    {
+        var result = await Ssh.RunAsync(new GuestCommand { Script = "echo said >&2; exit 255", ValidateExitCode = false }, Ct);
+        Assert.Equal((255, "said\n"), (result.ExitCode, result.StandardError));
+        var e = await Assert.ThrowsAsync<GuestCommandFailedException>(() => Ssh.RunAsync(new GuestCommand { Script = "exit 255" }, Ct));
+        Assert.Contains("exited with code 255", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Environment_working_directory_and_elevation_apply()
     {
         var result = await Ssh.RunAsync(new GuestCommand

@@ -46,6 +46,29 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
     }
 
     [Fact]
+    public async Task Artifacts_a_guest_made_hostile_arrive_without_links_devices_or_set_id_bits()
+    {
+        // A root test in the guest can make links that would point into the host once copied, set-id files, and fifos.
+        await guest.Vm.RootSsh.RunAsync(new GuestCommand
+        {
+            Script = "rm -rf /tmp/evil && mkdir -p /tmp/evil/sub && echo ok > /tmp/evil/report.txt && ln -s /etc/shadow /tmp/evil/shadow "
+                + "&& ln -s / /tmp/evil/root && cp /bin/true /tmp/evil/sub/suid && chmod 4755 /tmp/evil/sub/suid && mkfifo /tmp/evil/fifo && ln -s /etc/hostname /tmp/evil-link",
+        }, Ct);
+        var target = Path.Combine(_source, "evil");
+        await new CodeSync(guest.Vm.Ssh, TextWriter.Null).DownloadAsync("/tmp/evil/", target, Ct);
+
+        Assert.Equal("ok\n", File.ReadAllText(Path.Combine(target, "report.txt")));
+        Assert.Equal(["report.txt", "sub"], Directory.GetFileSystemEntries(target).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var mode = await CiLab.Processes.Command.Create("stat").WithArguments("-c", "%a", Path.Combine(target, "sub", "suid")).ExecuteAsync(Ct);
+        Assert.Equal("644", mode.StandardOutput.Trim());
+
+        // A top-level link is skipped too: the local file is left as it was, never replaced by a link to a host file.
+        var single = Path.Combine(_source, "single.txt");
+        await new CodeSync(guest.Vm.Ssh, TextWriter.Null).DownloadAsync("/tmp/evil-link", single, Ct);
+        Assert.False(File.Exists(single) && new FileInfo(single).LinkTarget is not null);
+    }
+
+    [Fact]
     public async Task A_guest_without_rsync_gets_the_tree_by_tar_over_ssh()
     {
         Write("a.txt", "tarred");

@@ -55,7 +55,31 @@ public sealed class TestPhase4FlowTests : IDisposable
         finally
         {
             await vm.StopAsync(TimeSpan.Zero, CancellationToken.None);
+            vm.Release(); // The build processes of the next test drive this VM.
         }
+    }
+
+    [Fact]
+    public async Task Two_runs_of_TestPhase4_in_one_checkout_take_turns_on_the_vm_and_leave_no_qemu()
+    {
+        var first = new BuildRun("TestPhase4");
+        await first.SaysAsync("Running suite 'phase4'", TimeSpan.FromMinutes(6));
+
+        // The first run holds the VM through its suite: one that may not wait is refused at once, naming the holder.
+        var impatient = new BuildRun("TestPhase4", "--wait-for-vm", "false");
+        Assert.NotEqual(0, await impatient.ExitCodeAsync(TimeSpan.FromMinutes(2)));
+        Assert.Contains($"VM 'phase4' is in use by process {first.ProcessId}", impatient.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("restored to", impatient.Output, StringComparison.Ordinal);
+
+        // One that may wait says so, and starts only after the first run has ended.
+        var patient = new BuildRun("TestPhase4");
+        await patient.SaysAsync("is in use by process", TimeSpan.FromMinutes(2));
+        Assert.Equal(0, await first.ExitCodeAsync(TimeSpan.FromMinutes(6)));
+        Assert.Equal(0, await patient.ExitCodeAsync(TimeSpan.FromMinutes(6)));
+        Assert.Contains("8 passed", first.Output, StringComparison.Ordinal);
+        Assert.Contains("is free now", patient.Output, StringComparison.Ordinal);
+        Assert.Contains(" passed, 0 failed, 0 skipped", patient.Output, StringComparison.Ordinal);
+        Assert.Equal(0, GuestLab.QemuProcessesFor("phase4"));
     }
 
     public void Dispose() => Directory.Delete(_results, recursive: true);

@@ -578,11 +578,29 @@ public sealed class VirtualMachine
         }
     }
 
-    private string ReadSerial()
+    // The guest writes the console: it can write gigabytes. Only its end is read, often.
+    private string ReadSerial() => ReadSerialFrom(0, 256 * 1024).Text;
+
+    /// <summary>
+    /// The serial console from byte <paramref name="offset"/> on, at most the last <paramref name="limit"/> bytes of it
+    /// (0 when a QEMU restarted meanwhile began a new, shorter log), and the offset where it ended.
+    /// </summary>
+    internal (string Text, long End) ReadSerialFrom(long offset, int limit)
     {
-        using var stream = new FileStream(SerialLogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
+        try
+        {
+            using var stream = new FileStream(SerialLogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var end = stream.Length;
+            var start = Math.Max(end >= offset ? offset : 0, end - limit);
+            stream.Position = start;
+            var buffer = new byte[end - start];
+            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            return (System.Text.Encoding.UTF8.GetString(buffer, 0, read).Replace("\r", string.Empty, StringComparison.Ordinal), start + read);
+        }
+        catch (FileNotFoundException)
+        {
+            return (string.Empty, 0);
+        }
     }
 
     private VmRunInfo? ReadRunInfo() => ReadState<VmRunInfo>(RunInfoPath, "treating the VM as not started by CiLab");

@@ -18,6 +18,7 @@ public sealed class StepContext
     private readonly Action<string>? _echo;
     private readonly long _consoleStart;
     private TimeSpan _machineTime;
+    private const int ConsoleWindow = 1024 * 1024;
 
     internal StepContext(VirtualMachine vm, string stepName, Action<string>? echo)
     {
@@ -182,9 +183,18 @@ public sealed class StepContext
         var regex = new Regex(pattern, RegexOptions.Multiline);
         var deadline = DateTime.UtcNow + timeout;
         var text = string.Empty;
+        var position = _consoleStart;
         while (true)
         {
-            text = ReadConsoleSinceStart();
+            // Read on from where the last look ended, keeping a bounded window: the guest may print without end.
+            var (fresh, end) = Vm.ReadSerialFrom(position, ConsoleWindow);
+            text = end < position ? fresh : text + fresh;
+            position = end;
+            if (text.Length > ConsoleWindow)
+            {
+                text = text[^ConsoleWindow..];
+            }
+
             if (regex.Match(text) is { Success: true } match)
             {
                 Log($"console: {match.Value.Trim()}");
@@ -195,15 +205,6 @@ public sealed class StepContext
             Expect(DateTime.UtcNow < deadline, $"/{pattern}/ did not appear on the serial console within {timeout.TotalSeconds:0}s; its last lines:{Environment.NewLine}{LastLines(text, 15)}");
             await Task.Delay(250, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private string ReadConsoleSinceStart()
-    {
-        using var stream = new FileStream(Vm.SerialLogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        // A QEMU restarted meanwhile began a new log.
-        stream.Position = stream.Length >= _consoleStart ? _consoleStart : 0;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd().Replace("\r", string.Empty, StringComparison.Ordinal);
     }
 
     private static string LastLines(string text, int count)

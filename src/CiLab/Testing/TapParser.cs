@@ -24,10 +24,15 @@ internal sealed partial class TapParser : TestOutputParser
     private TapParser? _subtest;
     private string? _subtestName;
 
-    public TapParser(string suite, string prefix = "")
+    // Subtests nest by indentation; a hostile line of endless spaces must not recurse without end.
+    private const int MaxDepth = 16;
+    private readonly int _depth;
+
+    public TapParser(string suite, string prefix = "", int depth = 0)
     {
         _suite = suite;
         _prefix = prefix;
+        _depth = depth;
         _preamble = new CaseBuilder(suite, prefix + "(preamble)");
     }
 
@@ -44,9 +49,9 @@ internal sealed partial class TapParser : TestOutputParser
             return;
         }
 
-        if (line.StartsWith("    ", StringComparison.Ordinal) && (_subtest is not null || SubtestContent().IsMatch(line)))
+        if (_depth < MaxDepth && line.StartsWith("    ", StringComparison.Ordinal) && (_subtest is not null || SubtestContent().IsMatch(line)))
         {
-            _subtest ??= new TapParser(_suite, _prefix + (_subtestName ?? "subtest") + "/");
+            _subtest ??= new TapParser(_suite, _prefix + (_subtestName ?? "subtest") + "/", _depth + 1);
             _subtest.ReadLine(line[4..]);
             return;
         }

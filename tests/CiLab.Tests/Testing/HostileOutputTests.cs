@@ -94,6 +94,14 @@ public sealed class HostileOutputTests
     }
 
     [Fact]
+    public void Tap_subtests_nested_past_any_sense_stop_nesting_instead_of_exhausting_the_stack()
+    {
+        var report = Parse(TestOutputFormat.Tap, "1..1", new string(' ', 400_000) + "not ok 1 - deep", "not ok 1 - top");
+        Assert.False(report.IsSuccess);
+        Assert.Contains(report.Cases, c => c.Name.EndsWith("top", StringComparison.Ordinal) && c.Outcome == TestOutcome.Failed);
+    }
+
+    [Fact]
     public void Tap_yaml_and_go_locations_with_huge_line_numbers_are_read_without_a_line()
     {
         var tap = Parse(TestOutputFormat.Tap, "1..1", "not ok 1 - broken", "  ---", "  file: t.sh", "  line: 99999999999999999999", "  ...");
