@@ -37,10 +37,13 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
 
         scenario.Step(Install, async (vm, ct) =>
         {
+            await PinClockAsync(vm, ct);
             await new CodeSync(vm.Vm.Ssh, TextWriter.Null).UploadAsync(fixtureDirectory, "/tmp/upgrade-lab", ct);
             await vm.RunAsync($"/tmp/upgrade-lab/install.sh {remote} {vm.Vm.Definition.User} {(breakRollback ? 1 : 0)}", elevated: true, ct);
             await vm.ShouldMatchAsync("golden show", @"^Current golden generation: 1$", ct);
-            await SettleClockAsync(vm, ct);
+            await vm.UnitShouldBeActiveAsync("local-upgrade.timer", ct);
+            // Saved with the timer stopped; each step starts it again (see PinClockAsync).
+            await vm.RunAsync("systemctl stop local-upgrade.timer", elevated: true, ct);
             await vm.Vm.SnapshotAsync(Ready, ct);
             vm.Log($"saved snapshot '{Ready}'");
         }).DependsOn(Access);
@@ -175,7 +178,8 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
         ScenarioStep Test(string name, Func<StepContext, CancellationToken, Task> body) =>
             scenario.Step(name, async (vm, ct) =>
             {
-                await SettleClockAsync(vm, ct);
+                await PinClockAsync(vm, ct);
+                await vm.RunAsync("systemctl start local-upgrade.timer", elevated: true, ct);
                 await body(vm, ct);
             }).FromSnapshot(Ready).WithTimeout(TimeSpan.FromMinutes(6));
     }
@@ -225,17 +229,15 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
         int.Parse(await vm.RunAsync($"basename \"$(readlink -f {State}/current)\"", ct), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// A restored guest's clock resumes from the snapshot's time, so wherever the snapshot fell in the hour, the hourly
-    /// timer could fire in the middle of a step: its run would then be joined by the step's own `systemctl start`, begun
-    /// before the step set anything up (a pre-update hook it never saw). So each step first puts the clock at five past
-    /// the hour — every step ends long before the next full hour, and only the timer test moves the clock on — and waits
-    /// for any run already going to end.
+    /// A restored guest's clock follows the host's, while its timers are as the snapshot left them: a calendar timer due
+    /// between the snapshot and the restore fires at the restore. So the hourly timer, running in a snapshot taken at
+    /// 10:58, would start an upgrade the moment a step restores it at 11:01 — before the step has set anything up (the
+    /// pre-update hook test then joined a run that never saw its hook). The snapshot is therefore saved with the timer
+    /// stopped, and each step first puts the clock at five past the current hour, then starts the timer: its next run is
+    /// 55 minutes away, far beyond any step, and only the timer test moves the clock there.
     /// </summary>
-    static async Task SettleClockAsync(StepContext vm, CancellationToken ct)
-    {
-        await vm.RunAsync("date -s \"$(date '+%Y-%m-%d %H:05:00')\" >/dev/null", elevated: true, ct);
-        await vm.WaitUntilAsync("systemctl show -p ActiveState --value local-upgrade.service | grep -qvxE 'activating|deactivating|reloading'", TimeSpan.FromSeconds(120), ct);
-    }
+    static Task PinClockAsync(StepContext vm, CancellationToken ct) =>
+        vm.RunAsync("date -s \"$(date '+%Y-%m-%d %H:05:00')\" >/dev/null", elevated: true, ct);
 
     static Task WaitForUnitToSettleAsync(StepContext vm, string unit, CancellationToken ct) =>
         vm.WaitUntilAsync($"systemctl show -p ActiveState --value {unit} | grep -qxE 'active|failed'", TimeSpan.FromSeconds(120), ct);
