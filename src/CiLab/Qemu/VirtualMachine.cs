@@ -307,6 +307,7 @@ public sealed class VirtualMachine
     public async Task SnapshotAsync(string name, CancellationToken cancellationToken)
     {
         RefuseIfReadOnly("snapshot");
+        Names.RequireValidName(name, "snapshot"); // It goes into a monitor command line.
         await AcquireAsync(cancellationToken).ConfigureAwait(false);
         await using var qmp = await ConnectQmpAsync(cancellationToken).ConfigureAwait(false);
         await qmp.HumanMonitorCommandAsync($"savevm {name}", cancellationToken).ConfigureAwait(false);
@@ -342,6 +343,7 @@ public sealed class VirtualMachine
     public async Task RestoreAsync(string name, CancellationToken cancellationToken)
     {
         RefuseIfReadOnly("restore");
+        Names.RequireValidName(name, "snapshot");
         await AcquireAsync(cancellationToken).ConfigureAwait(false);
         if (!IsRunning())
         {

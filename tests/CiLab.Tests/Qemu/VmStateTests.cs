@@ -43,6 +43,17 @@ public sealed class VmStateTests : IDisposable
         Assert.Throws<ArgumentException>(() => vm.Ssh);
     }
 
+    [Theory]
+    [InlineData("clean; quit")]
+    [InlineData("a b")]
+    [InlineData("-x")]
+    public async Task A_snapshot_name_outside_the_grammar_never_reaches_the_monitor(string name)
+    {
+        var vm = new VirtualMachine(new VmDefinition { Name = "a", Image = "i" }, Image, new LabState(_lab), TextWriter.Null);
+        await Assert.ThrowsAsync<ArgumentException>(() => vm.SnapshotAsync(name, Ct));
+        await Assert.ThrowsAsync<ArgumentException>(() => vm.RestoreAsync(name, Ct));
+    }
+
     [Fact]
     public void Status_of_a_lab_never_built_reads_only()
     {
