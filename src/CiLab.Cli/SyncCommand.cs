@@ -20,7 +20,10 @@ internal static class SyncCommand
             {
                 var definition = LabFile.Load(parse.GetValue(lab)!);
                 var opened = await Lab.OpenAsync(definition, output, cache: null, ct);
+                // Syncing under another run's suite would change its tree mid-test: refuse at once rather than wait.
+                opened.WaitWhenBusy = false;
                 var machine = await opened.MachineAsync(parse.GetValue(vm) ?? definition.Vms[0].Name, ct);
+                await machine.AcquireAsync(ct);
                 if (!machine.IsRunning())
                 {
                     throw new VmException($"VM '{machine.Name}' is not running; start it first (cilab vm start {machine.Name}).");

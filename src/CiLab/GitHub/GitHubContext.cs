@@ -66,8 +66,9 @@ public sealed record GitHubContext
                 ? sha.GetString()
                 : null;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or IOException)
         {
+            // Not the event file GitHub writes (a value of another type, say): fall back to GITHUB_SHA.
             return null;
         }
     }
