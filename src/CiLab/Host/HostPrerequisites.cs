@@ -41,9 +41,12 @@ public static class HostPrerequisites
 
         var prefix = await ElevationPrefixAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new HostPrerequisitesMissingException($"Missing on this host: {commands}. Run: sudo apt-get update && sudo {install}");
-        log.WriteLine($"Installing missing host packages: {string.Join(' ', packages)}");
-        await RunAsync(prefix, ["apt-get", "update", "-qq"], log, cancellationToken).ConfigureAwait(false);
-        await RunAsync(prefix, ["apt-get", "install", "-y", "-qq", "--no-install-recommends", .. packages], log, cancellationToken).ConfigureAwait(false);
+        // apt's hundreds of lines go to a log file; the console gets a line per step, and the log's end only on failure.
+        var logPath = Path.Combine(Path.GetTempPath(), $"cilab-{Environment.UserName}", $"host-install-{DateTime.Now:yyyyMMdd-HHmmss}.log");
+        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        log.WriteLine($"Installing missing host packages: {string.Join(' ', packages)} (log: {logPath})");
+        await RunAsync(prefix, ["apt-get", "update", "-qq"], logPath, log, cancellationToken).ConfigureAwait(false);
+        await RunAsync(prefix, ["apt-get", "install", "-y", "-qq", "--no-install-recommends", .. packages], logPath, log, cancellationToken).ConfigureAwait(false);
         var still = FindMissing(missing);
         if (still.Count > 0)
         {
@@ -67,13 +70,32 @@ public static class HostPrerequisites
         return sudo.IsSuccess ? ["sudo", "-n"] : null;
     }
 
-    private static async Task RunAsync(string[] prefix, string[] command, TextWriter log, CancellationToken cancellationToken)
+    private static async Task RunAsync(string[] prefix, string[] command, string logPath, TextWriter log, CancellationToken cancellationToken)
     {
         string[] argv = [.. prefix, .. command];
-        await Command.Create(argv[0]).WithArguments(argv[1..])
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var lines = new List<string>();
+        void Keep(string line)
+        {
+            lock (lines)
+            {
+                lines.Add(line);
+            }
+        }
+
+        var result = await Command.Create(argv[0]).WithArguments(argv[1..])
             .WithEnvironmentVariable("DEBIAN_FRONTEND", "noninteractive")
-            .WithStandardOutputLine(log.WriteLine)
-            .WithStandardErrorLine(log.WriteLine)
+            .WithStandardOutputLine(Keep)
+            .WithStandardErrorLine(Keep)
+            .WithValidation(false)
             .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        await File.AppendAllLinesAsync(logPath, [$"$ {string.Join(' ', argv)}", .. lines, $"(exit code {result.ExitCode})"], CancellationToken.None).ConfigureAwait(false);
+        if (!result.IsSuccess)
+        {
+            var tail = string.Join(Environment.NewLine, lines.TakeLast(15).Select(l => "  " + l));
+            throw new HostPrerequisitesMissingException($"{string.Join(' ', command)} failed (exit code {result.ExitCode}); its last lines:{Environment.NewLine}{tail}{Environment.NewLine}Full log: {logPath}");
+        }
+
+        log.WriteLine($"  {string.Join(' ', command.Take(2))}: done in {clock.Elapsed.TotalSeconds:0.0}s");
     }
 }
