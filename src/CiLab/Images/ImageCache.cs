@@ -87,7 +87,7 @@ public sealed class ImageCache(string root)
         Host.AtomicFile.WriteAllText(Path.Combine(users, name), labStateRoot);
     }
 
-    /// <summary>Complete entries, oldest name first (partial builds and lock files are not entries).</summary>
+    /// <summary>The entries, by name (partial builds and lock files are not entries).</summary>
     public IReadOnlyList<string> List() => Directory.Exists(Root)
         ? [.. Directory.GetDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(e => !e.Contains(".partial-", StringComparison.Ordinal)).Order(StringComparer.Ordinal)]
         : [];

@@ -10,6 +10,8 @@ namespace CiLab.Ssh;
 /// </summary>
 public sealed class SshClient(string vmName, SshEndpoint endpoint)
 {
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>The VM's name, for messages.</summary>
     public string VmName { get; } = vmName;
 
@@ -132,8 +134,6 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
             return $"ssh did not answer within {ProbeTimeout.TotalSeconds:0}s";
         }
     }
-
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// ssh exits 255 both when it failed and when the remote command did. The multiplexing master tells them apart: it

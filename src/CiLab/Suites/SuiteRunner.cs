@@ -193,7 +193,7 @@ public sealed class SuiteRunner(TextWriter log)
         foreach (var artifact in suite.Artifacts)
         {
             var target = Path.GetFullPath(Path.Combine(root, artifact));
-            if (!Names.IsSafeRelativePath(artifact) || !target.StartsWith(root, StringComparison.Ordinal))
+            if (!Names.IsSafeRelativePath(artifact) || !(target + Path.DirectorySeparatorChar).StartsWith(root, StringComparison.Ordinal))
             {
                 log.WriteLine($"Artifact '{artifact}' was not copied back: it is not {Names.RelativePathRule}.");
                 continue;
