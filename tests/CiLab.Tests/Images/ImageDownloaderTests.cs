@@ -113,6 +113,17 @@ public sealed class ImageDownloaderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_rebuild_of_the_same_key_gets_a_new_build_stamp_so_old_overlays_are_not_reused()
+    {
+        var cache = new ImageCache(_cacheRoot);
+        static Task Build(string directory, CancellationToken ct) => File.WriteAllTextAsync(Path.Combine(directory, "disk"), "bytes", ct);
+        var first = ImageCache.BuildStamp(await cache.BuildAsync("debian-k", Build, TextWriter.Null, TestContext.Current.CancellationToken));
+        Directory.Delete(Path.Combine(_cacheRoot, "debian-k"), recursive: true);
+        var second = ImageCache.BuildStamp(await cache.BuildAsync("debian-k", Build, TextWriter.Null, TestContext.Current.CancellationToken));
+        Assert.NotEqual(first, second);
+    }
+
+    [Fact]
     public async Task Prune_keeps_what_another_lab_uses_and_what_is_being_built()
     {
         var images = Path.Combine(_cacheRoot, "images");

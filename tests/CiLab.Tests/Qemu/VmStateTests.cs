@@ -55,6 +55,27 @@ public sealed class VmStateTests : IDisposable
     }
 
     [Fact]
+    public async Task Another_programs_process_named_like_qemu_is_not_taken_for_the_vm()
+    {
+        // A pid file left behind, its pid reused by some other QEMU-looking process: that is not this VM.
+        using var impostor = Process.Start(new ProcessStartInfo("bash", ["-c", "exec -a qemu-system-x86_64 sleep 30"]))!;
+        try
+        {
+            var vm = new VirtualMachine(new VmDefinition { Name = "a", Image = "i" }, Image, new LabState(_lab), TextWriter.Null);
+            await File.WriteAllTextAsync(Path.Combine(vm.RuntimeDirectory, "qemu.pid"), impostor.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), Ct);
+            await Task.Delay(200, Ct);
+            Assert.StartsWith("qemu-system", File.ReadAllText($"/proc/{impostor.Id}/cmdline"), StringComparison.Ordinal);
+            Assert.False(vm.IsRunning());
+            await vm.KillAsync();
+            Assert.False(impostor.HasExited);
+        }
+        finally
+        {
+            impostor.Kill();
+        }
+    }
+
+    [Fact]
     public void Status_of_a_lab_never_built_reads_only()
     {
         File.WriteAllText(Path.Combine(_lab, "lab.yaml"), "images:\n  - name: debian\n    recipe: debian\nvms:\n  - name: a\n    image: debian\n");
