@@ -448,20 +448,12 @@ internal sealed class Build : NukeBuild
     // Destructive targets ask on a terminal; in CI or without one they need --yes.
     void Confirm(string what)
     {
-        if (Yes)
+        var answer = Yes ? ConfirmationAnswer.Yes : Confirmation.Ask($"{what} the lab's VMs, discarding their state?", Console.Out);
+        if (answer != ConfirmationAnswer.Yes)
         {
-            return;
-        }
-
-        if (IsServerBuild || Console.IsInputRedirected)
-        {
-            throw new TargetFailedException($"'{what}' discards VM state and needs confirmation; this run is not interactive, so pass --yes.");
-        }
-
-        Console.Write($"{what} the lab's VMs, discarding their state? [y/N] ");
-        if (Console.ReadLine()?.Trim().ToLowerInvariant() is not ("y" or "yes"))
-        {
-            throw new TargetFailedException($"'{what}' was not confirmed.");
+            throw new TargetFailedException(answer == ConfirmationAnswer.NotInteractive
+                ? $"'{what}' discards VM state and needs confirmation; this run is not interactive, so pass --yes."
+                : $"'{what}' was not confirmed.");
         }
     }
 

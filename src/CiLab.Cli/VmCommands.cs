@@ -79,9 +79,14 @@ internal static class VmCommands
                 var opened = await Lab.OpenAsync(definition, output, cache: null, ct);
                 opened.WaitWhenBusy = !parse.GetValue(noWait);
                 var selected = parse.GetValue(names) is { Length: > 0 } chosen ? chosen : [.. definition.Vms.Select(v => v.Name)];
-                if (destructive && !parse.GetValue(yes) && !Confirm($"{name} {string.Join(", ", selected)}", output))
+                var answer = destructive && !parse.GetValue(yes)
+                    ? Host.Confirmation.Ask($"{name} {string.Join(", ", selected)}: this discards VM state. Continue?", output)
+                    : Host.ConfirmationAnswer.Yes;
+                if (answer != Host.ConfirmationAnswer.Yes)
                 {
-                    await error.WriteLineAsync($"error: '{name}' needs confirmation; this run is not interactive (CI or no terminal), so pass --yes.");
+                    await error.WriteLineAsync(answer == Host.ConfirmationAnswer.NotInteractive
+                        ? $"error: '{name}' needs confirmation; this run is not interactive (CI or no terminal), so pass --yes."
+                        : $"error: '{name}' was not confirmed; nothing was changed.");
                     return CliApplication.BadInput;
                 }
 
@@ -99,17 +104,5 @@ internal static class VmCommands
             }
         });
         return command;
-    }
-
-    // Asks on a terminal; never in CI or without one.
-    private static bool Confirm(string what, TextWriter output)
-    {
-        if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 } || Console.IsInputRedirected)
-        {
-            return false;
-        }
-
-        output.Write($"{what}: this discards VM state. Continue? [y/N] ");
-        return Console.ReadLine()?.Trim().ToLowerInvariant() is "y" or "yes";
     }
 }
