@@ -4,13 +4,15 @@ using System.Text.RegularExpressions;
 namespace CiLab.Testing;
 
 /// <summary>A test case while its output streams in: bounded output, then a result.</summary>
-internal sealed partial class CaseBuilder(string className, string name)
+internal sealed partial class CaseBuilder(string className, string name, OutputBudget? budget = null)
 {
     internal const int OutputLimit = 64 * 1024;
     private const int PassedOutputLimit = 512; // Passed tests are many; their logs matter little.
 
     private readonly StringBuilder _output = new();
     private int _trimmed;
+    private long _dropped;
+    private bool _finished;
 
     public string ClassName { get; } = className;
 
@@ -21,6 +23,12 @@ internal sealed partial class CaseBuilder(string className, string name)
     /// <summary>Appends text as it is (it may hold several lines, or part of one).</summary>
     public void Append(string text)
     {
+        if (budget is not null && !budget.TryTake(text.Length))
+        {
+            _dropped += text.Length;
+            return;
+        }
+
         _output.Append(text);
         if (_output.Length > OutputLimit)
         {
@@ -28,10 +36,13 @@ internal sealed partial class CaseBuilder(string className, string name)
             var remove = _output.Length - (OutputLimit * 3 / 4);
             _output.Remove(0, remove);
             _trimmed += remove;
+            budget?.Give(remove);
         }
     }
 
-    public string Output => _trimmed > 0 ? $"[… {_trimmed} earlier characters trimmed …]\n{_output}" : _output.ToString();
+    public string Output =>
+        (_trimmed > 0 ? $"[… {_trimmed} earlier characters trimmed …]\n{_output}" : _output.ToString())
+        + (_dropped > 0 ? $"[… {_dropped} characters not kept: the suite's output went past what CiLab keeps in memory …]\n" : string.Empty);
 
     public TestCaseResult Finish(TestOutcome outcome, TimeSpan duration, string? message = null)
     {
@@ -41,6 +52,14 @@ internal sealed partial class CaseBuilder(string className, string name)
             output = "[… trimmed …]\n" + output[^PassedOutputLimit..];
         }
 
+        if (!_finished && budget is not null)
+        {
+            // From here the result holds the output: account for what it keeps, not for the builder's buffer.
+            budget.Give(_output.Length);
+            budget.Take(output.Length);
+        }
+
+        _finished = true;
         var location = outcome == TestOutcome.Passed ? null : FindLocation(output);
         return new TestCaseResult
         {

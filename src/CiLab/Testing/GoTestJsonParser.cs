@@ -10,8 +10,11 @@ internal sealed partial class GoTestJsonParser : TestOutputParser
 {
     private readonly Dictionary<string, GoPackage> _packages = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CaseBuilder> _buildOutput = new(StringComparer.Ordinal);
-    private readonly CaseBuilder _stray = new("go test", "(output)");
+    private readonly CaseBuilder _stray;
     private bool _hasStray;
+
+    public GoTestJsonParser(OutputBudget? budget = null)
+        : base(budget) => _stray = new CaseBuilder("go test", "(output)", Budget);
     private string? _plainBuildPackage;
 
     public override void ReadLine(string line)
@@ -120,7 +123,7 @@ internal sealed partial class GoTestJsonParser : TestOutputParser
         var package = (importPath ?? "").Split(' ')[0];
         if (!_buildOutput.TryGetValue(package, out var builder))
         {
-            _buildOutput[package] = builder = new CaseBuilder(package, "(build)");
+            _buildOutput[package] = builder = new CaseBuilder(package, "(build)", Budget);
         }
 
         return builder;
@@ -130,7 +133,7 @@ internal sealed partial class GoTestJsonParser : TestOutputParser
     {
         if (!_packages.TryGetValue(name, out var package))
         {
-            _packages[name] = package = new GoPackage(name);
+            _packages[name] = package = new GoPackage(name, Budget);
         }
 
         return package;
@@ -190,23 +193,23 @@ internal sealed partial class GoTestJsonParser : TestOutputParser
     private readonly record struct GoTestEvent(string Action, string? Package, string? Test, string? Output, string? ImportPath, double? Elapsed);
 
     /// <summary>One package's cases while its events stream in.</summary>
-    private sealed class GoPackage(string name)
+    private sealed class GoPackage(string name, OutputBudget budget)
     {
         private readonly Dictionary<string, CaseBuilder> _running = new(StringComparer.Ordinal);
         private readonly List<TestCaseResult> _done = [];
         private TimeSpan? _elapsed;
 
-        public CaseBuilder Output { get; } = new(name, "(package)");
+        public CaseBuilder Output { get; } = new(name, "(package)", budget);
 
         public bool Finished { get; private set; }
 
-        public void Run(string test) => _running[test] = new CaseBuilder(name, test);
+        public void Run(string test) => _running[test] = new CaseBuilder(name, test, budget);
 
         public CaseBuilder Running(string test)
         {
             if (!_running.TryGetValue(test, out var builder))
             {
-                _running[test] = builder = new CaseBuilder(name, test);
+                _running[test] = builder = new CaseBuilder(name, test, budget);
             }
 
             return builder;

@@ -23,7 +23,7 @@ internal sealed partial class GoTestTextParser : TestOutputParser
         {
             // "# pkg [pkg.test]" opens the compiler's output for a package that will end "[build failed]".
             var package = line[2..].Split(' ')[0];
-            _build = _buildOutput[package] = new CaseBuilder(package, "(build)");
+            _build = _buildOutput[package] = new CaseBuilder(package, "(build)", Budget);
             _build.AppendLine(line);
             return;
         }
@@ -38,7 +38,7 @@ internal sealed partial class GoTestTextParser : TestOutputParser
         if (Marker().Match(line) is { Success: true } marker)
         {
             var name = marker.Groups["name"].Value;
-            _current = marker.Groups["verb"].Value == "RUN" ? (_running[name] = new CaseBuilder("", name)) : Running(name);
+            _current = marker.Groups["verb"].Value == "RUN" ? (_running[name] = new CaseBuilder("", name, Budget)) : Running(name);
             if (marker.Groups["verb"].Value == "RUN")
             {
                 return;
@@ -88,7 +88,7 @@ internal sealed partial class GoTestTextParser : TestOutputParser
     {
         if (!_running.TryGetValue(name, out var builder))
         {
-            _running[name] = builder = new CaseBuilder("", name);
+            _running[name] = builder = new CaseBuilder("", name, Budget);
         }
 
         return builder;
@@ -109,7 +109,7 @@ internal sealed partial class GoTestTextParser : TestOutputParser
 
         if (status == "FAIL" && !cases.Any(c => c.Outcome is TestOutcome.Failed or TestOutcome.Errored))
         {
-            var build = rest.Contains("[build failed]", StringComparison.Ordinal) ? _buildOutput.GetValueOrDefault(package) ?? new CaseBuilder(package, "(build)") : null;
+            var build = rest.Contains("[build failed]", StringComparison.Ordinal) ? _buildOutput.GetValueOrDefault(package) ?? new CaseBuilder(package, "(build)", Budget) : null;
             var message = build is not null ? "the package did not build" : "the package failed outside any test";
             cases.Add(Rename((build ?? _packageOutput).Finish(TestOutcome.Errored, TimeSpan.Zero, message + FirstError(build)), package));
         }
@@ -121,7 +121,7 @@ internal sealed partial class GoTestTextParser : TestOutputParser
 
         _running.Clear();
         _ended.Clear();
-        _packageOutput = new CaseBuilder("", "(package)");
+        _packageOutput = new CaseBuilder("", "(package)", Budget);
         _current = null;
     }
 

@@ -29,6 +29,7 @@ public static class JUnitReader
         var suites = new List<TestSuiteResult>();
         var stack = new Stack<SuiteState>();
         var cases = 0;
+        var budget = new OutputBudget(OutputBudget.Default);
         var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreWhitespace = true, MaxCharactersInDocument = MaxCharacters };
         using var reader = XmlReader.Create(stream, settings);
         try
@@ -66,7 +67,7 @@ public static class JUnitReader
                         throw new InvalidDataException($"{source}: more than {MaxCases:N0} test cases; refusing to read on.");
                     }
 
-                    stack.Peek().Cases.Add(ReadCase(reader, stack.Peek().Name));
+                    stack.Peek().Cases.Add(ReadCase(reader, stack.Peek().Name, budget));
                 }
                 else if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "property" && stack.Count > 0)
                 {
@@ -87,10 +88,10 @@ public static class JUnitReader
         return new TestReport(suites);
     }
 
-    private static TestCaseResult ReadCase(XmlReader reader, string suiteName)
+    private static TestCaseResult ReadCase(XmlReader reader, string suiteName, OutputBudget budget)
     {
         var name = reader.GetAttribute("name") ?? "(unnamed)";
-        var builder = new CaseBuilder(reader.GetAttribute("classname") ?? suiteName, name);
+        var builder = new CaseBuilder(reader.GetAttribute("classname") ?? suiteName, name, budget);
         var duration = Durations.ParseSeconds(reader.GetAttribute("time")) ?? TimeSpan.Zero;
         var file = reader.GetAttribute("file");
         int? line = int.TryParse(reader.GetAttribute("line"), NumberStyles.None, CultureInfo.InvariantCulture, out var l) ? l : null;

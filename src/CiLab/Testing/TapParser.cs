@@ -28,12 +28,13 @@ internal sealed partial class TapParser : TestOutputParser
     private const int MaxDepth = 16;
     private readonly int _depth;
 
-    public TapParser(string suite, string prefix = "", int depth = 0)
+    public TapParser(string suite, string prefix = "", int depth = 0, OutputBudget? budget = null)
+        : base(budget)
     {
         _suite = suite;
         _prefix = prefix;
         _depth = depth;
-        _preamble = new CaseBuilder(suite, prefix + "(preamble)");
+        _preamble = new CaseBuilder(suite, prefix + "(preamble)", Budget);
     }
 
     public override void ReadLine(string line)
@@ -51,7 +52,7 @@ internal sealed partial class TapParser : TestOutputParser
 
         if (_depth < MaxDepth && line.StartsWith("    ", StringComparison.Ordinal) && (_subtest is not null || SubtestContent().IsMatch(line)))
         {
-            _subtest ??= new TapParser(_suite, _prefix + (_subtestName ?? "subtest") + "/", _depth + 1);
+            _subtest ??= new TapParser(_suite, _prefix + (_subtestName ?? "subtest") + "/", _depth + 1, Budget);
             _subtest.ReadLine(line[4..]);
             return;
         }
@@ -86,7 +87,7 @@ internal sealed partial class TapParser : TestOutputParser
         {
             FlushLast();
             _bailOut = bail.Groups["reason"].Value.Trim();
-            var builder = new CaseBuilder(_suite, _prefix + "Bail out!");
+            var builder = new CaseBuilder(_suite, _prefix + "Bail out!", Budget);
             builder.AppendLine(line);
             _cases.Add(builder.Finish(TestOutcome.Errored, TimeSpan.Zero, $"Bail out! {_bailOut}".Trim()));
             return;
@@ -123,7 +124,7 @@ internal sealed partial class TapParser : TestOutputParser
             }
             else if (_planned == 0 && _planSkip is not null)
             {
-                _cases.Add(new CaseBuilder(_suite, _prefix + "(all)").Finish(TestOutcome.Skipped, TimeSpan.Zero, _planSkip.Length > 0 ? _planSkip : "skipped"));
+                _cases.Add(new CaseBuilder(_suite, _prefix + "(all)", Budget).Finish(TestOutcome.Skipped, TimeSpan.Zero, _planSkip.Length > 0 ? _planSkip : "skipped"));
             }
         }
 
@@ -158,7 +159,7 @@ internal sealed partial class TapParser : TestOutputParser
             name = description.Length > 0 ? description : $"test {number}";
         }
 
-        _last = new CaseBuilder(_suite, _prefix + name);
+        _last = new CaseBuilder(_suite, _prefix + name, Budget);
         (_lastOutcome, _lastMessage) = directive switch
         {
             "SKIP" => (TestOutcome.Skipped, (string?)(reason.Length > 0 ? reason : "skipped")),
@@ -201,7 +202,7 @@ internal sealed partial class TapParser : TestOutputParser
         _inYaml = false;
     }
 
-    private TestCaseResult Error(string name, string message) => new CaseBuilder(_suite, _prefix + name).Finish(TestOutcome.Errored, TimeSpan.Zero, message);
+    private TestCaseResult Error(string name, string message) => new CaseBuilder(_suite, _prefix + name, Budget).Finish(TestOutcome.Errored, TimeSpan.Zero, message);
 
     private static (string File, int Line)? YamlLocation(string output)
     {

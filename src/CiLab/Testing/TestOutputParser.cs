@@ -7,6 +7,12 @@ namespace CiLab.Testing;
 /// </summary>
 public abstract class TestOutputParser
 {
+    /// <summary>A parser whose cases share <paramref name="budget"/> (a fresh default one when null).</summary>
+    private protected TestOutputParser(OutputBudget? budget = null) => Budget = budget ?? new OutputBudget(OutputBudget.Default);
+
+    /// <summary>How much output this parser's cases may still keep in memory.</summary>
+    private protected OutputBudget Budget { get; }
+
     /// <summary>Reads one line of output (without its line break).</summary>
     public abstract void ReadLine(string line);
 

@@ -80,6 +80,30 @@ public sealed class HostileOutputTests
     }
 
     [Fact]
+    public void Many_failing_tests_with_big_outputs_keep_every_outcome_and_only_a_budget_of_output()
+    {
+        var parser = new GoTestJsonParser(new OutputBudget(1_000_000));
+        var chunk = new string('x', 1000);
+        for (var t = 0; t < 100; t++)
+        {
+            parser.ReadLine($$"""{"Action":"run","Package":"p","Test":"T{{t}}"}""");
+            for (var i = 0; i < 60; i++)
+            {
+                parser.ReadLine($$"""{"Action":"output","Package":"p","Test":"T{{t}}","Output":"{{chunk}}\n"}""");
+            }
+
+            parser.ReadLine($$"""{"Action":"fail","Package":"p","Test":"T{{t}}","Elapsed":0.1}""");
+        }
+
+        parser.ReadLine("""{"Action":"fail","Package":"p","Elapsed":1}""");
+        var report = parser.Complete();
+        Assert.Equal(100, report.Failed);
+        Assert.True(report.Cases.Sum(c => c.Output.Length) < 1_100_000, $"{report.Cases.Sum(c => c.Output.Length)} characters kept");
+        Assert.Contains("not kept: the suite's output went past", report.Cases.Last().Output, StringComparison.Ordinal);
+        Assert.StartsWith("xxx", report.Cases.First().Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_go_json_display_shows_a_wrongly_typed_output_event_as_it_came()
     {
         Assert.Equal("""{"Action":"output","Output":1}""", GoTestOutput.Display("""{"Action":"output","Output":1}"""));
