@@ -1,4 +1,3 @@
-using System.Globalization;
 using CiLab.Labs;
 using CiLab.Processes;
 using CiLab.Qemu;

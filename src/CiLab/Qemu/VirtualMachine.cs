@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using CiLab.Host;
 using CiLab.Images;
@@ -14,7 +13,7 @@ namespace CiLab.Qemu;
 /// 127.0.0.1, the serial console in a log, QMP on a unix socket in a 0700 folder. Start waits until SSH
 /// answers and fails fast, with the console's last lines, when the guest dies or panics.
 /// </summary>
-public sealed class VirtualMachine
+public sealed partial class VirtualMachine
 {
     /// <summary>The id of the VM's one network device (user-mode networking), for QMP's set_link.</summary>
     public const string NetworkDeviceId = "net0";
@@ -290,78 +289,6 @@ public sealed class VirtualMachine
         CleanRuntime();
     }
 
-    /// <summary>Running, stopped or crashed, with process, port, uptime, accelerator and owner.</summary>
-    public VmStatus GetStatus()
-    {
-        var run = ReadRunInfo();
-        if (IsRunning() && run is not null)
-        {
-            var owner = run.OwnerPid is { } p ? $"pid {p}" : "detached";
-            return new VmStatus(Name, VmRunState.Running, run.Pid, run.SshPort, DateTimeOffset.UtcNow - run.Started, run.Accelerator, owner);
-        }
-
-        return new VmStatus(Name, run is null ? VmRunState.Stopped : VmRunState.Crashed, null, null, null, run?.Accelerator, null);
-    }
-
-    /// <summary>Saves a live snapshot (RAM and disk) named <paramref name="name"/> into the overlay.</summary>
-    public async Task SnapshotAsync(string name, CancellationToken cancellationToken)
-    {
-        RefuseIfReadOnly("snapshot");
-        Names.RequireValidName(name, "snapshot"); // It goes into a monitor command line.
-        await AcquireAsync(cancellationToken).ConfigureAwait(false);
-        await using var qmp = await ConnectQmpAsync(cancellationToken).ConfigureAwait(false);
-        await qmp.HumanMonitorCommandAsync($"savevm {name}", cancellationToken).ConfigureAwait(false);
-        var metadata = ReadMetadata() ?? new VmMetadata(Image.Id, []);
-        WriteMetadata(metadata with { Snapshots = [.. metadata.Snapshots.Where(s => s != name), name] });
-    }
-
-    /// <summary>True when snapshot <paramref name="name"/> exists and was taken on the current base image.</summary>
-    public async Task<bool> HasSnapshotAsync(string name, CancellationToken cancellationToken)
-    {
-        var metadata = ReadMetadata();
-        return metadata?.ImageId == Image.Id && metadata.Snapshots.Contains(name)
-            && (await ListSnapshotsAsync(cancellationToken).ConfigureAwait(false)).Contains(name);
-    }
-
-    /// <summary>The snapshots in the overlay.</summary>
-    public async Task<IReadOnlyList<string>> ListSnapshotsAsync(CancellationToken cancellationToken)
-    {
-        if (!File.Exists(OverlayPath))
-        {
-            return [];
-        }
-
-        // -U reads the image while a running QEMU holds its lock.
-        var result = await Command.Create("qemu-img").WithArguments("snapshot", "-l", "-U", OverlayPath).ExecuteAsync(cancellationToken).ConfigureAwait(false);
-        return [.. result.StandardOutput.Split('\n').Skip(2).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(w => w.Length > 1).Select(w => w[1])];
-    }
-
-    /// <summary>
-    /// Restores snapshot <paramref name="name"/>: loadvm when running, otherwise a start that resumes it.
-    /// Either way it returns once SSH answers again.
-    /// </summary>
-    public async Task RestoreAsync(string name, CancellationToken cancellationToken)
-    {
-        RefuseIfReadOnly("restore");
-        Names.RequireValidName(name, "snapshot");
-        await AcquireAsync(cancellationToken).ConfigureAwait(false);
-        if (!IsRunning())
-        {
-            await StartAsync(detached: false, fromSnapshot: name, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        await using (var qmp = await ConnectQmpAsync(cancellationToken).ConfigureAwait(false))
-        {
-            await qmp.HumanMonitorCommandAsync($"loadvm {name}", cancellationToken).ConfigureAwait(false);
-        }
-
-        // The multiplexed connection's TCP state went back in time with the guest.
-        await Ssh.CloseMasterAsync(cancellationToken).ConfigureAwait(false);
-        await RootSsh.CloseMasterAsync(cancellationToken).ConfigureAwait(false);
-        await WaitUntilReadyAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Stops the VM if needed and deletes its overlay and state.</summary>
     public async Task DestroyAsync(CancellationToken cancellationToken)
     {
@@ -394,18 +321,6 @@ public sealed class VirtualMachine
         return await QmpClient.ConnectAsync(QmpPath, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The last lines of the serial console.</summary>
-    public string ConsoleTail(int lines = ConsoleTailLines)
-    {
-        if (!File.Exists(SerialLogPath))
-        {
-            return string.Empty;
-        }
-
-        var all = ReadSerial().Replace("\r", string.Empty, StringComparison.Ordinal).Split('\n');
-        return $"{Environment.NewLine}Last {lines} lines of its serial console ({SerialLogPath}):{Environment.NewLine}{string.Join(Environment.NewLine, all.Skip(Math.Max(0, all.Length - lines)))}";
-    }
-
     /// <summary>True when this VM's QEMU process is alive.</summary>
     public bool IsRunning() => ReadPid() is { } pid && IsQemu(pid);
 
@@ -426,77 +341,6 @@ public sealed class VirtualMachine
             process.WaitForExit(10_000);
             CleanRuntime();
         }
-    }
-
-    private IEnumerable<string> QemuArguments(string accelerator, int sshPort, List<PortForward> forwards, string? fromSnapshot)
-    {
-        var hostForwards = string.Concat(forwards.Prepend(new PortForward(sshPort, 22)).Select(p => $",hostfwd=tcp:127.0.0.1:{p.HostPort}-:{p.GuestPort}"));
-        var arguments = new List<string>
-        {
-            "-name", $"cilab-{Name},process=cilab-{Name}",
-            "-machine", $"q35,accel={accelerator}",
-            // With KVM the host CPU minus its PMU: an exposed PMU crashes BSD guests early in boot.
-            "-cpu", accelerator == "kvm" ? "host,pmu=off" : "max",
-            "-smp", Definition.Cpus.ToString(CultureInfo.InvariantCulture),
-            "-m", $"{Definition.MemoryBytes >> 20}M",
-            "-drive", $"file={QemuOption(OverlayPath)},if=virtio,format=qcow2,discard=unmap",
-            "-netdev", $"user,id={NetworkDeviceId}{hostForwards}",
-            "-device", $"virtio-net-pci,netdev={NetworkDeviceId}",
-            "-device", "virtio-rng-pci",
-            "-display", "none",
-            "-monitor", "none",
-            "-serial", $"file:{SerialLogPath}",
-            "-qmp", $"unix:{QmpPath},server=on,wait=off",
-            "-pidfile", PidPath,
-            "-daemonize",
-        };
-        if (Image.KernelPath is not null)
-        {
-            arguments.AddRange(["-kernel", Image.KernelPath, "-append", Image.KernelAppend]);
-            if (Image.InitrdPath is not null)
-            {
-                arguments.AddRange(["-initrd", Image.InitrdPath]);
-            }
-        }
-
-        if (Image.CloudInitSeed)
-        {
-            arguments.AddRange(["-drive", $"file={QemuOption(SeedPath)},format=raw,if=virtio,readonly=on"]);
-        }
-
-        if (fromSnapshot is not null)
-        {
-            arguments.AddRange(["-loadvm", fromSnapshot]);
-        }
-
-        return arguments;
-    }
-
-    // In QEMU's option syntax a comma ends the value; a doubled one is a literal comma (a lab folder may have one).
-    private static string QemuOption(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
-
-    private SshEndpoint Endpoint(string user)
-    {
-        var port = ReadRunInfo()?.SshPort ?? Definition.SshPort;
-        return new SshEndpoint(port, user, _state.PrivateKeyPath, _state.KnownHostsPath, HostKeyAlias, Path.Combine(RuntimeDirectory, $"ssh-{user}"), AcceptNewHostKey: Image.HostPublicKey is null);
-    }
-
-    private string HostKeyAlias => $"cilab-{Image.Id}";
-
-    private void WriteKnownHost()
-    {
-        if (Image.HostPublicKey is null)
-        {
-            _log.WriteLine($"VM '{Name}': image '{Image.Id}' has no host key CiLab made; its key will be pinned on first contact (accept-new).");
-            return;
-        }
-
-        var line = $"{HostKeyAlias} {Image.HostPublicKey}";
-        var lines = File.Exists(_state.KnownHostsPath) ? File.ReadAllLines(_state.KnownHostsPath).ToList() : [];
-        lines.RemoveAll(l => l.StartsWith(HostKeyAlias + " ", StringComparison.Ordinal));
-        lines.Add(line);
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(_state.KnownHostsPath)!);
-        AtomicFile.WriteAllText(_state.KnownHostsPath, string.Join('\n', lines) + "\n");
     }
 
     private async Task<bool> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -535,113 +379,4 @@ public sealed class VirtualMachine
             File.Delete(file);
         }
     }
-
-    private int? ReadPid()
-    {
-        try
-        {
-            return int.TryParse(File.ReadAllText(PidPath).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) ? pid : null;
-        }
-        catch (IOException)
-        {
-            // No pid file, or QEMU removed it while exiting.
-            return null;
-        }
-    }
-
-    // The pid must still be this VM's QEMU (pids are reused, and other QEMUs run too): the process that wrote our pid file.
-    private bool IsQemu(int pid)
-    {
-        try
-        {
-            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
-            return Signals.IsAlive(pid)
-                && Path.GetFileName(arguments[0]).StartsWith("qemu-system", StringComparison.Ordinal)
-                && arguments.Zip(arguments.Skip(1)).Any(pair => pair is ("-pidfile", var file) && file == PidPath);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    private static long? ProcessStart(int pid)
-    {
-        try
-        {
-            // Field 22 of /proc/PID/stat: start time in clock ticks; with the pid it names one process for good.
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return long.Parse(fields[19], CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    // The guest writes the console: it can write gigabytes. Only its end is read, often.
-    private string ReadSerial() => ReadSerialFrom(0, 256 * 1024).Text;
-
-    /// <summary>
-    /// The serial console from byte <paramref name="offset"/> on, at most the last <paramref name="limit"/> bytes of it
-    /// (0 when a QEMU restarted meanwhile began a new, shorter log), and the offset where it ended.
-    /// </summary>
-    internal (string Text, long End) ReadSerialFrom(long offset, int limit)
-    {
-        try
-        {
-            using var stream = new FileStream(SerialLogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            var end = stream.Length;
-            var start = Math.Max(end >= offset ? offset : 0, end - limit);
-            stream.Position = start;
-            var buffer = new byte[end - start];
-            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            return (System.Text.Encoding.UTF8.GetString(buffer, 0, read).Replace("\r", string.Empty, StringComparison.Ordinal), start + read);
-        }
-        catch (FileNotFoundException)
-        {
-            return (string.Empty, 0);
-        }
-    }
-
-    private VmRunInfo? ReadRunInfo() => ReadState<VmRunInfo>(RunInfoPath, "treating the VM as not started by CiLab");
-
-    private VmMetadata? ReadMetadata() => ReadState<VmMetadata>(MetadataPath, "its overlay will be set up afresh");
-
-    private void WriteMetadata(VmMetadata metadata) => AtomicFile.WriteAllText(MetadataPath, JsonSerializer.Serialize(metadata));
-
-    // State files are written atomically, but a full disk or a hand edit can still damage one: say so once and go on
-    // as if it were missing, rather than throw on every later command.
-    private T? ReadState<T>(string path, string consequence)
-        where T : class
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize<T>(text) ?? throw new JsonException("it holds null");
-        }
-        catch (JsonException e)
-        {
-            if (_damageReported.Add(path))
-            {
-                _log.WriteLine($"VM '{Name}': {path} is damaged ({(text.Length == 0 ? "empty" : e.Message)}); {consequence}.");
-            }
-
-            return null;
-        }
-    }
-
-    private sealed record VmRunInfo(int Pid, int SshPort, string Accelerator, DateTimeOffset Started, int? OwnerPid, long? OwnerStart, List<PortForward> Forwards);
-
-    private sealed record VmMetadata(string ImageId, List<string> Snapshots);
 }

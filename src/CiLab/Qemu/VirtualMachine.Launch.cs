@@ -1,0 +1,80 @@
+using System.Globalization;
+using CiLab.Host;
+using CiLab.Labs;
+using CiLab.Ssh;
+
+namespace CiLab.Qemu;
+
+public sealed partial class VirtualMachine
+{
+    private IEnumerable<string> QemuArguments(string accelerator, int sshPort, List<PortForward> forwards, string? fromSnapshot)
+    {
+        var hostForwards = string.Concat(forwards.Prepend(new PortForward(sshPort, 22)).Select(p => $",hostfwd=tcp:127.0.0.1:{p.HostPort}-:{p.GuestPort}"));
+        var arguments = new List<string>
+        {
+            "-name", $"cilab-{Name},process=cilab-{Name}",
+            "-machine", $"q35,accel={accelerator}",
+            // With KVM the host CPU minus its PMU: an exposed PMU crashes BSD guests early in boot.
+            "-cpu", accelerator == "kvm" ? "host,pmu=off" : "max",
+            "-smp", Definition.Cpus.ToString(CultureInfo.InvariantCulture),
+            "-m", $"{Definition.MemoryBytes >> 20}M",
+            "-drive", $"file={QemuOption(OverlayPath)},if=virtio,format=qcow2,discard=unmap",
+            "-netdev", $"user,id={NetworkDeviceId}{hostForwards}",
+            "-device", $"virtio-net-pci,netdev={NetworkDeviceId}",
+            "-device", "virtio-rng-pci",
+            "-display", "none",
+            "-monitor", "none",
+            "-serial", $"file:{SerialLogPath}",
+            "-qmp", $"unix:{QmpPath},server=on,wait=off",
+            "-pidfile", PidPath,
+            "-daemonize",
+        };
+        if (Image.KernelPath is not null)
+        {
+            arguments.AddRange(["-kernel", Image.KernelPath, "-append", Image.KernelAppend]);
+            if (Image.InitrdPath is not null)
+            {
+                arguments.AddRange(["-initrd", Image.InitrdPath]);
+            }
+        }
+
+        if (Image.CloudInitSeed)
+        {
+            arguments.AddRange(["-drive", $"file={QemuOption(SeedPath)},format=raw,if=virtio,readonly=on"]);
+        }
+
+        if (fromSnapshot is not null)
+        {
+            arguments.AddRange(["-loadvm", fromSnapshot]);
+        }
+
+        return arguments;
+    }
+
+    // In QEMU's option syntax a comma ends the value; a doubled one is a literal comma (a lab folder may have one).
+    private static string QemuOption(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
+
+    private SshEndpoint Endpoint(string user)
+    {
+        var port = ReadRunInfo()?.SshPort ?? Definition.SshPort;
+        return new SshEndpoint(port, user, _state.PrivateKeyPath, _state.KnownHostsPath, HostKeyAlias, Path.Combine(RuntimeDirectory, $"ssh-{user}"), AcceptNewHostKey: Image.HostPublicKey is null);
+    }
+
+    private string HostKeyAlias => $"cilab-{Image.Id}";
+
+    private void WriteKnownHost()
+    {
+        if (Image.HostPublicKey is null)
+        {
+            _log.WriteLine($"VM '{Name}': image '{Image.Id}' has no host key CiLab made; its key will be pinned on first contact (accept-new).");
+            return;
+        }
+
+        var line = $"{HostKeyAlias} {Image.HostPublicKey}";
+        var lines = File.Exists(_state.KnownHostsPath) ? File.ReadAllLines(_state.KnownHostsPath).ToList() : [];
+        lines.RemoveAll(l => l.StartsWith(HostKeyAlias + " ", StringComparison.Ordinal));
+        lines.Add(line);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(_state.KnownHostsPath)!);
+        AtomicFile.WriteAllText(_state.KnownHostsPath, string.Join('\n', lines) + "\n");
+    }
+}

@@ -1,0 +1,66 @@
+using CiLab.Labs;
+using CiLab.Processes;
+
+namespace CiLab.Qemu;
+
+public sealed partial class VirtualMachine
+{
+    /// <summary>Saves a live snapshot (RAM and disk) named <paramref name="name"/> into the overlay.</summary>
+    public async Task SnapshotAsync(string name, CancellationToken cancellationToken)
+    {
+        RefuseIfReadOnly("snapshot");
+        Names.RequireValidName(name, "snapshot"); // It goes into a monitor command line.
+        await AcquireAsync(cancellationToken).ConfigureAwait(false);
+        await using var qmp = await ConnectQmpAsync(cancellationToken).ConfigureAwait(false);
+        await qmp.HumanMonitorCommandAsync($"savevm {name}", cancellationToken).ConfigureAwait(false);
+        var metadata = ReadMetadata() ?? new VmMetadata(Image.Id, []);
+        WriteMetadata(metadata with { Snapshots = [.. metadata.Snapshots.Where(s => s != name), name] });
+    }
+
+    /// <summary>True when snapshot <paramref name="name"/> exists and was taken on the current base image.</summary>
+    public async Task<bool> HasSnapshotAsync(string name, CancellationToken cancellationToken)
+    {
+        var metadata = ReadMetadata();
+        return metadata?.ImageId == Image.Id && metadata.Snapshots.Contains(name)
+            && (await ListSnapshotsAsync(cancellationToken).ConfigureAwait(false)).Contains(name);
+    }
+
+    /// <summary>The snapshots in the overlay.</summary>
+    public async Task<IReadOnlyList<string>> ListSnapshotsAsync(CancellationToken cancellationToken)
+    {
+        if (!File.Exists(OverlayPath))
+        {
+            return [];
+        }
+
+        // -U reads the image while a running QEMU holds its lock.
+        var result = await Command.Create("qemu-img").WithArguments("snapshot", "-l", "-U", OverlayPath).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        return [.. result.StandardOutput.Split('\n').Skip(2).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(w => w.Length > 1).Select(w => w[1])];
+    }
+
+    /// <summary>
+    /// Restores snapshot <paramref name="name"/>: loadvm when running, otherwise a start that resumes it.
+    /// Either way it returns once SSH answers again.
+    /// </summary>
+    public async Task RestoreAsync(string name, CancellationToken cancellationToken)
+    {
+        RefuseIfReadOnly("restore");
+        Names.RequireValidName(name, "snapshot");
+        await AcquireAsync(cancellationToken).ConfigureAwait(false);
+        if (!IsRunning())
+        {
+            await StartAsync(detached: false, fromSnapshot: name, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await using (var qmp = await ConnectQmpAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await qmp.HumanMonitorCommandAsync($"loadvm {name}", cancellationToken).ConfigureAwait(false);
+        }
+
+        // The multiplexed connection's TCP state went back in time with the guest.
+        await Ssh.CloseMasterAsync(cancellationToken).ConfigureAwait(false);
+        await RootSsh.CloseMasterAsync(cancellationToken).ConfigureAwait(false);
+        await WaitUntilReadyAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text.Json;
+using CiLab.Host;
+using CiLab.Labs;
+using CiLab.Processes;
+
+namespace CiLab.Qemu;
+
+public sealed partial class VirtualMachine
+{
+    /// <summary>Running, stopped or crashed, with process, port, uptime, accelerator and owner.</summary>
+    public VmStatus GetStatus()
+    {
+        var run = ReadRunInfo();
+        if (IsRunning() && run is not null)
+        {
+            var owner = run.OwnerPid is { } p ? $"pid {p}" : "detached";
+            return new VmStatus(Name, VmRunState.Running, run.Pid, run.SshPort, DateTimeOffset.UtcNow - run.Started, run.Accelerator, owner);
+        }
+
+        return new VmStatus(Name, run is null ? VmRunState.Stopped : VmRunState.Crashed, null, null, null, run?.Accelerator, null);
+    }
+
+    /// <summary>The last lines of the serial console.</summary>
+    public string ConsoleTail(int lines = ConsoleTailLines)
+    {
+        if (!File.Exists(SerialLogPath))
+        {
+            return string.Empty;
+        }
+
+        var all = ReadSerial().Replace("\r", string.Empty, StringComparison.Ordinal).Split('\n');
+        return $"{Environment.NewLine}Last {lines} lines of its serial console ({SerialLogPath}):{Environment.NewLine}{string.Join(Environment.NewLine, all.Skip(Math.Max(0, all.Length - lines)))}";
+    }
+
+    private int? ReadPid()
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(PidPath).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            // No pid file, or QEMU removed it while exiting.
+            return null;
+        }
+    }
+
+    // The pid must still be this VM's QEMU (pids are reused, and other QEMUs run too): the process that wrote our pid file.
+    private bool IsQemu(int pid)
+    {
+        try
+        {
+            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            return Signals.IsAlive(pid)
+                && Path.GetFileName(arguments[0]).StartsWith("qemu-system", StringComparison.Ordinal)
+                && arguments.Zip(arguments.Skip(1)).Any(pair => pair is ("-pidfile", var file) && file == PidPath);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static long? ProcessStart(int pid)
+    {
+        try
+        {
+            // Field 22 of /proc/PID/stat: start time in clock ticks; with the pid it names one process for good.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[19], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    // The guest writes the console: it can write gigabytes. Only its end is read, often.
+    private string ReadSerial() => ReadSerialFrom(0, 256 * 1024).Text;
+
+    /// <summary>
+    /// The serial console from byte <paramref name="offset"/> on, at most the last <paramref name="limit"/> bytes of it
+    /// (0 when a QEMU restarted meanwhile began a new, shorter log), and the offset where it ended.
+    /// </summary>
+    internal (string Text, long End) ReadSerialFrom(long offset, int limit)
+    {
+        try
+        {
+            using var stream = new FileStream(SerialLogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var end = stream.Length;
+            var start = Math.Max(end >= offset ? offset : 0, end - limit);
+            stream.Position = start;
+            var buffer = new byte[end - start];
+            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            return (System.Text.Encoding.UTF8.GetString(buffer, 0, read).Replace("\r", string.Empty, StringComparison.Ordinal), start + read);
+        }
+        catch (FileNotFoundException)
+        {
+            return (string.Empty, 0);
+        }
+    }
+
+    private VmRunInfo? ReadRunInfo() => ReadState<VmRunInfo>(RunInfoPath, "treating the VM as not started by CiLab");
+
+    private VmMetadata? ReadMetadata() => ReadState<VmMetadata>(MetadataPath, "its overlay will be set up afresh");
+
+    private void WriteMetadata(VmMetadata metadata) => AtomicFile.WriteAllText(MetadataPath, JsonSerializer.Serialize(metadata));
+
+    // State files are written atomically, but a full disk or a hand edit can still damage one: say so once and go on
+    // as if it were missing, rather than throw on every later command.
+    private T? ReadState<T>(string path, string consequence)
+        where T : class
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text) ?? throw new JsonException("it holds null");
+        }
+        catch (JsonException e)
+        {
+            if (_damageReported.Add(path))
+            {
+                _log.WriteLine($"VM '{Name}': {path} is damaged ({(text.Length == 0 ? "empty" : e.Message)}); {consequence}.");
+            }
+
+            return null;
+        }
+    }
+
+    private sealed record VmRunInfo(int Pid, int SshPort, string Accelerator, DateTimeOffset Started, int? OwnerPid, long? OwnerStart, List<PortForward> Forwards);
+
+    private sealed record VmMetadata(string ImageId, List<string> Snapshots);
+}
