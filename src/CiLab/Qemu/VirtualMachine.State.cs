@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using CiLab.Host;
@@ -141,4 +142,50 @@ public sealed partial class VirtualMachine
     private sealed record VmRunInfo(int Pid, int SshPort, string Accelerator, DateTimeOffset Started, int? OwnerPid, long? OwnerStart, List<PortForward> Forwards);
 
     private sealed record VmMetadata(string ImageId, List<string> Snapshots);
+
+    /// <summary>
+    /// Makes this run the VM's only driver: takes the VM's lock unless this process holds it already, and keeps it until
+    /// <see cref="Release"/> or the process ends. Every change to the VM does this first; call it yourself to claim a VM
+    /// before work that only reads or uses it (a suite run over SSH, say).
+    /// </summary>
+    /// <exception cref="VmBusyException">Another run holds it and <see cref="WaitWhenBusy"/> is false.</exception>
+    public Task AcquireAsync(CancellationToken cancellationToken) => VmLocks.EnsureHeldAsync(LockPath, Name, WaitWhenBusy, _log, cancellationToken);
+
+    /// <summary>Lets other runs drive the VM again (a long-lived process, such as a test runner, that is done with it).</summary>
+    public void Release() => VmLocks.Release(LockPath);
+
+    /// <summary>True when this VM's QEMU process is alive.</summary>
+    public bool IsRunning() => ReadPid() is { } pid && IsQemu(pid);
+
+    /// <summary>Kills this VM when the process that owns it is gone (a run killed outright) and clears stale files.</summary>
+    public void ReapIfOrphaned()
+    {
+        var run = ReadRunInfo();
+        if (run is null)
+        {
+            return;
+        }
+
+        if (IsRunning() && run.OwnerPid is { } owner && !(Signals.IsAlive(owner) && ProcessStart(owner) == run.OwnerStart))
+        {
+            _log.WriteLine($"VM '{Name}' was left running by process {owner}, which is gone: stopping it.");
+            using var process = Process.GetProcessById(run.Pid);
+            process.Kill();
+            process.WaitForExit(10_000);
+            CleanRuntime();
+        }
+    }
+
+    private void CleanRuntime()
+    {
+        if (ReadPid() is { } pid)
+        {
+            OwnedMachines.Remove(pid);
+        }
+
+        foreach (var file in new[] { PidPath, QmpPath, RunInfoPath })
+        {
+            File.Delete(file);
+        }
+    }
 }

@@ -299,17 +299,6 @@ public sealed partial class VirtualMachine
         System.IO.Directory.Delete(RuntimeDirectory, recursive: true);
     }
 
-    /// <summary>
-    /// Makes this run the VM's only driver: takes the VM's lock unless this process holds it already, and keeps it until
-    /// <see cref="Release"/> or the process ends. Every change to the VM does this first; call it yourself to claim a VM
-    /// before work that only reads or uses it (a suite run over SSH, say).
-    /// </summary>
-    /// <exception cref="VmBusyException">Another run holds it and <see cref="WaitWhenBusy"/> is false.</exception>
-    public Task AcquireAsync(CancellationToken cancellationToken) => VmLocks.EnsureHeldAsync(LockPath, Name, WaitWhenBusy, _log, cancellationToken);
-
-    /// <summary>Lets other runs drive the VM again (a long-lived process, such as a test runner, that is done with it).</summary>
-    public void Release() => VmLocks.Release(LockPath);
-
     /// <summary>Connects to the VM's QMP socket.</summary>
     public async Task<QmpClient> ConnectQmpAsync(CancellationToken cancellationToken)
     {
@@ -319,28 +308,6 @@ public sealed partial class VirtualMachine
         }
 
         return await QmpClient.ConnectAsync(QmpPath, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>True when this VM's QEMU process is alive.</summary>
-    public bool IsRunning() => ReadPid() is { } pid && IsQemu(pid);
-
-    /// <summary>Kills this VM when the process that owns it is gone (a run killed outright) and clears stale files.</summary>
-    public void ReapIfOrphaned()
-    {
-        var run = ReadRunInfo();
-        if (run is null)
-        {
-            return;
-        }
-
-        if (IsRunning() && run.OwnerPid is { } owner && !(Signals.IsAlive(owner) && ProcessStart(owner) == run.OwnerStart))
-        {
-            _log.WriteLine($"VM '{Name}' was left running by process {owner}, which is gone: stopping it.");
-            using var process = Process.GetProcessById(run.Pid);
-            process.Kill();
-            process.WaitForExit(10_000);
-            CleanRuntime();
-        }
     }
 
     private async Task<bool> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -364,19 +331,6 @@ public sealed partial class VirtualMachine
         if (Definition.ReadOnly)
         {
             throw new VmReadOnlyException(Name, operation);
-        }
-    }
-
-    private void CleanRuntime()
-    {
-        if (ReadPid() is { } pid)
-        {
-            OwnedMachines.Remove(pid);
-        }
-
-        foreach (var file in new[] { PidPath, QmpPath, RunInfoPath })
-        {
-            File.Delete(file);
         }
     }
 }
