@@ -2,6 +2,7 @@ using CiLab.Build.Bench;
 using CiLab.Build.Engine;
 using CiLab.Host;
 using CiLab.Labs;
+using CiLab.Machines;
 using CiLab.Qemu;
 
 namespace CiLab.Build;
@@ -30,13 +31,15 @@ internal sealed partial class Build : NukeBuild
                     await ConvertBench.RunAsync(table, cilab, work, ct);
                 }
 
-                var lab = await OpenLabAsync(ct);
-                var suiteDefinition = lab.Definition.Suite(Suite);
-                var vm = await lab.MachineAsync(suiteDefinition.Vm, ct);
-                var upgradeVms = new List<VirtualMachine>();
+                var lab = await LabAsync(ct);
+                var suiteDefinition = LabDefinition.Suite(Suite);
+                // The bench sets CiLab beside plain qemu + ssh + rsync: it measures the QEMU backend.
+                var vm = await MachineAsync(suiteDefinition.Vm, ct) as QemuMachine
+                    ?? throw new TargetFailedException($"Bench compares CiLab with plain QEMU; VM '{suiteDefinition.Vm}' does not run on the qemu backend.");
+                var upgradeVms = new List<IMachine>();
                 foreach (var name in UpgradeVms)
                 {
-                    upgradeVms.Add(await lab.MachineAsync(name, ct));
+                    upgradeVms.Add(await MachineAsync(name, ct));
                 }
 
                 // VmSnapshot may have left them running: idle guests still cost CPU under TCG, and would skew the figures.
@@ -63,7 +66,7 @@ internal sealed partial class Build : NukeBuild
 
     bool Measures(string section) => BenchOnly.Length == 0 || BenchOnly.Contains(section, StringComparer.OrdinalIgnoreCase);
 
-    static async Task ImageFigures(BenchTable table, Lab lab, VirtualMachine vm, CancellationToken ct)
+    static async Task ImageFigures(BenchTable table, Lab lab, QemuMachine vm, CancellationToken ct)
     {
         var directory = Path.GetDirectoryName(vm.Image.DiskPath)!;
         if (File.Exists(Path.Combine(directory, "build-seconds")))

@@ -3,7 +3,7 @@ using CiLab.Build.Upgrade;
 using CiLab.GitHub;
 using CiLab.Host;
 using CiLab.Labs;
-using CiLab.Qemu;
+using CiLab.Machines;
 using CiLab.Reporting;
 using CiLab.Suites;
 using CiLab.Testing;
@@ -17,10 +17,8 @@ internal sealed partial class Build : NukeBuild
         .DependsOn(VmSnapshot)
         .Executes(async ct =>
         {
-            var lab = await OpenLabAsync(ct);
-            suite = lab.Definition.Suite(Suite);
-            suiteVm = await lab.MachineAsync(suite.Vm, ct);
-            await runner.PrepareAsync(suiteVm, SuiteOptions(lab), ct);
+            var suite = LabDefinition.Suite(Suite);
+            preparation = await new SuiteRunner(Console.Out).PrepareAsync(await MachineAsync(suite.Vm, ct), SuiteOptions(), ct);
         });
 
     Target TestPhase4 => _ => _
@@ -28,16 +26,22 @@ internal sealed partial class Build : NukeBuild
         .DependsOn(SyncCode)
         .Executes(async ct =>
         {
-            var lab = await OpenLabAsync(ct);
+            var suite = LabDefinition.Suite(Suite);
+            var vm = await MachineAsync(suite.Vm, ct);
             try
             {
-                var result = await runner.RunAsync(suiteVm!, suite!, SuiteOptions(lab), ct);
+                if (!vm.IsRunning())
+                {
+                    throw new TargetFailedException($"VM '{vm.Name}' is not running, so suite '{suite.Name}' has nowhere to run: let SyncCode restore and sync it (do not skip it), or start it (VmStart) and sync it (cilab sync) first.");
+                }
+
+                var result = await new SuiteRunner(Console.Out).RunAsync(vm, suite, SuiteOptions() with { EarlierPhases = preparation?.Phases ?? [] }, ct);
                 PrintSuiteSummary(result);
                 new GitHubReporter(GitHubContext.FromEnvironment(), Console.Out).WriteActionsOutput(nameof(TestPhase4), result.Report, result.Phases);
                 if (!result.Report.IsSuccess)
                 {
                     var failed = result.Report.Cases.Where(c => c.Outcome is TestOutcome.Failed or TestOutcome.Errored).Select(c => c.Name);
-                    throw new TargetFailedException($"suite '{suite!.Name}': {result.Report} (failing: {string.Join(", ", failed)}); see {Path.GetRelativePath(RootDirectory, result.JUnitPath)}");
+                    throw new TargetFailedException($"suite '{suite.Name}': {result.Report} (failing: {string.Join(", ", failed)}); see {Path.GetRelativePath(RootDirectory, result.JUnitPath)}");
                 }
             }
             finally
@@ -45,7 +49,7 @@ internal sealed partial class Build : NukeBuild
                 if (!KeepVm)
                 {
                     // Disposable: the next run restores the clean snapshot, so there is nothing to shut down gracefully.
-                    await suiteVm!.StopAsync(TimeSpan.Zero, CancellationToken.None);
+                    await vm.StopAsync(TimeSpan.Zero, CancellationToken.None);
                 }
             }
         });
@@ -89,17 +93,16 @@ internal sealed partial class Build : NukeBuild
             }
         });
 
-    readonly SuiteRunner runner = new(Console.Out);
-    SuiteDefinition? suite;
-    VirtualMachine? suiteVm;
+    // What SyncCode did, when it ran in this build: its phases lead TestPhase4's timings.
+    SuitePreparation? preparation;
 
-    SuiteRunOptions SuiteOptions(Lab lab) => new()
+    SuiteRunOptions SuiteOptions() => new()
     {
-        ProjectDirectory = lab.Definition.Directory,
+        ProjectDirectory = LabDefinition.Directory,
         ResultsDirectory = TestResultsDirectory,
         ReportName = nameof(TestPhase4),
         Snapshot = Snapshot,
-        SyncExcludes = lab.Definition.SyncExcludes,
+        SyncExcludes = LabDefinition.SyncExcludes,
         ExtraEnvironment = SuiteEnv.Select(e => e.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : ""),
         OnOutputLine = line =>
         {

@@ -1,8 +1,8 @@
 using CiLab.Build.Engine;
 using CiLab.Host;
 using CiLab.Labs;
+using CiLab.Machines;
 using CiLab.Processes;
-using CiLab.Qemu;
 
 namespace CiLab.Build;
 
@@ -15,7 +15,7 @@ internal sealed partial class Build : NukeBuild
             await EnsureHostAsync(ct);
             foreach (var vm in await MachinesAsync(ct))
             {
-                Console.WriteLine(await vm.SetupAsync(ct) ? $"VM '{vm.Name}': disk created over image {vm.Image.Id}." : $"VM '{vm.Name}': up to date.");
+                Console.WriteLine(await vm.SetupAsync(ct) ? $"VM '{vm.Name}': disk created over image {vm.ImageId}." : $"VM '{vm.Name}': up to date.");
             }
         });
 
@@ -26,7 +26,7 @@ internal sealed partial class Build : NukeBuild
         {
             foreach (var vm in await MachinesAsync(ct))
             {
-                await vm.StartAsync(detached: true, fromSnapshot: null, ct);
+                await vm.StartAsync(MachineStartOptions.DetachedFromRun, ct);
             }
         });
 
@@ -35,9 +35,8 @@ internal sealed partial class Build : NukeBuild
         .Executes(() =>
         {
             // Read only: a status never builds an image, boots a VM or writes state.
-            var lab = LabFile.Load(Path.Combine(RootDirectory, LabPath));
-            Console.WriteLine(CiLab.Qemu.VmStatus.Header);
-            foreach (var status in Lab.ReadStatus(lab, SelectedVms(lab)))
+            Console.WriteLine(CiLab.Machines.VmStatus.Header);
+            foreach (var status in Lab.ReadStatus(LabDefinition, SelectedVms()))
             {
                 Console.WriteLine(status);
             }
@@ -53,12 +52,12 @@ internal sealed partial class Build : NukeBuild
             {
                 if (await vm.HasSnapshotAsync(Snapshot, ct))
                 {
-                    Console.WriteLine($"VM '{vm.Name}': snapshot '{Snapshot}' of image {vm.Image.Id} exists; skipped.");
+                    Console.WriteLine($"VM '{vm.Name}': snapshot '{Snapshot}' of image {vm.ImageId} exists; skipped.");
                     return;
                 }
 
                 // A VM booted here is owned by this run: later targets use it, and it goes when the run ends.
-                await vm.StartAsync(detached: KeepVm, fromSnapshot: null, ct);
+                await vm.StartAsync(new MachineStartOptions { Detached = KeepVm }, ct);
                 await vm.SnapshotAsync(Snapshot, ct);
                 Console.WriteLine($"VM '{vm.Name}': snapshot '{Snapshot}' saved.");
             }));
@@ -101,7 +100,12 @@ internal sealed partial class Build : NukeBuild
         .Executes(async ct =>
         {
             var vm = (await MachinesAsync(ct))[0];
-            var argv = vm.Ssh.InteractiveArguments();
+            var argv = vm.Shell.InteractiveCommand();
+            if (argv.Count == 0)
+            {
+                throw new TargetFailedException($"VM '{vm.Name}' runs on backend '{vm.Definition.Backend}', which offers no interactive shell.");
+            }
+
             if (Console.IsInputRedirected || Console.IsOutputRedirected)
             {
                 Console.WriteLine(ShellQuoting.Join(argv));
@@ -112,28 +116,49 @@ internal sealed partial class Build : NukeBuild
             await shell.WaitForExitAsync(ct);
         });
 
-    async Task<Lab> OpenLabAsync(CancellationToken ct)
+    // One lab per build run: targets share the parsed file, the opened lab (its images resolved once) and its machines.
+    LabDefinition? labDefinition;
+    Lab? lab;
+    readonly Dictionary<string, IMachine> machines = [];
+
+    LabDefinition LabDefinition => labDefinition ??= LabFile.Load(Path.Combine(RootDirectory, LabPath));
+
+    async Task<Lab> LabAsync(CancellationToken ct)
     {
-        var lab = await Lab.OpenAsync(LabFile.Load(Path.Combine(RootDirectory, LabPath)), Console.Out, cache: null, ct);
-        lab.WaitWhenBusy = WaitForVm;
+        if (lab is null)
+        {
+            lab = await Lab.OpenAsync(LabDefinition, Console.Out, cache: null, ct);
+            lab.WaitWhenBusy = WaitForVm;
+        }
+
         return lab;
     }
 
-    async Task<IReadOnlyList<VirtualMachine>> MachinesAsync(CancellationToken ct)
+    async Task<IMachine> MachineAsync(string name, CancellationToken ct)
     {
-        var lab = await OpenLabAsync(ct);
-        var machines = new List<VirtualMachine>();
-        foreach (var name in SelectedVms(lab.Definition))
+        if (!machines.TryGetValue(name, out var machine))
         {
-            machines.Add(await lab.MachineAsync(name, ct));
+            machines[name] = machine = await (await LabAsync(ct)).MachineAsync(name, ct);
         }
 
-        return machines;
+        return machine;
+    }
+
+    async Task<IReadOnlyList<IMachine>> MachinesAsync(CancellationToken ct)
+    {
+        var selected = new List<IMachine>();
+        foreach (var name in SelectedVms())
+        {
+            selected.Add(await MachineAsync(name, ct));
+        }
+
+        return selected;
     }
 
     // --vm when given; otherwise the VMs of the jobs asked for (so TestPhase4 never boots the upgrade VMs); otherwise all.
-    string[] SelectedVms(LabDefinition lab)
+    string[] SelectedVms()
     {
+        var lab = LabDefinition;
         if (Vm.Length > 0)
         {
             return Vm;

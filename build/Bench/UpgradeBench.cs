@@ -1,5 +1,5 @@
 using CiLab.Build.Upgrade;
-using CiLab.Qemu;
+using CiLab.Machines;
 using CiLab.Scenarios;
 
 namespace CiLab.Build.Bench;
@@ -10,7 +10,7 @@ namespace CiLab.Build.Bench;
 /// </summary>
 internal static class UpgradeBench
 {
-    public static async Task RunAsync(BenchTable table, IReadOnlyList<VirtualMachine> machines, string rootDirectory, string snapshot, CancellationToken ct)
+    public static async Task RunAsync(BenchTable table, IReadOnlyList<IMachine> machines, string rootDirectory, string snapshot, CancellationToken ct)
     {
         var together = await RunAsync(machines, rootDirectory, snapshot, ct);
         var machineShare = together.Result.MachineTime.Values.Sum(t => t.TotalSeconds) / together.Result.BusyTime.Values.Sum(t => t.TotalSeconds);
@@ -26,7 +26,7 @@ internal static class UpgradeBench
         table.Add(new BenchRow("TestUpgrade scenario on all VMs at once", together.Result.Wall.TotalSeconds, "s", "the slower VM alone", alone, 1.3));
     }
 
-    private static async Task<(ScenarioResult Result, TimeSpan Startup)> RunAsync(IReadOnlyList<VirtualMachine> machines, string rootDirectory, string snapshot, CancellationToken ct)
+    private static async Task<(ScenarioResult Result, TimeSpan Startup)> RunAsync(IReadOnlyList<IMachine> machines, string rootDirectory, string snapshot, CancellationToken ct)
     {
         var run = await UpgradeRun.RunAsync(machines, rootDirectory, snapshot, breakRollback: false, TextWriter.Null, ct);
         if (!run.Result.Report.IsSuccess)

@@ -1,4 +1,5 @@
 using CiLab.Labs;
+using CiLab.Machines;
 using CiLab.Processes;
 using CiLab.Qemu;
 using CiLab.Ssh;
@@ -13,7 +14,7 @@ namespace CiLab.Build.Bench;
 /// </summary>
 internal static class VmBench
 {
-    public static async Task RunAsync(BenchTable table, Lab lab, VirtualMachine vm, string workDirectory, CancellationToken ct)
+    public static async Task RunAsync(BenchTable table, Lab lab, QemuMachine vm, string workDirectory, CancellationToken ct)
     {
         Directory.CreateDirectory(workDirectory);
 
@@ -26,14 +27,14 @@ internal static class VmBench
         {
             await vm.StopAsync(TimeSpan.Zero, ct);
             shellBoot = Math.Min(shellBoot, await Shell.TimeAsync(BootScript(vm, baseline, copyFrom: null), ct));
-            ours = Math.Min(ours, await Shell.TimeAsync(() => vm.StartAsync(detached: false, fromSnapshot: null, ct)));
+            ours = Math.Min(ours, await Shell.TimeAsync(() => vm.StartAsync(MachineStartOptions.Owned, ct)));
         }
 
         await vm.StopAsync(TimeSpan.Zero, ct);
         table.Add(new BenchRow("start to SSH-ready (cold boot)", ours, "s", "qemu + ssh poll loop", shellBoot, 1.05));
 
         // Restore to ready: loadvm on the running VM against the seeds' "copy the clean qcow2 back and cold boot".
-        await vm.StartAsync(detached: false, fromSnapshot: null, ct);
+        await vm.StartAsync(MachineStartOptions.Owned, ct);
         await vm.SnapshotAsync("bench", ct);
         var restore = await Shell.TimeAsync(() => vm.RestoreAsync("bench", ct));
         var cleanCopy = Path.Combine(workDirectory, "clean.qcow2");
@@ -58,7 +59,7 @@ internal static class VmBench
         // Sync of a 10,000-file, 60 MB tree.
         var tree = Path.Combine(workDirectory, "tree");
         MakeTree(tree);
-        var sync = new CodeSync(vm.Ssh, TextWriter.Null, vm.Directory);
+        var sync = new CodeSync(vm.Ssh, TextWriter.Null, vm.StateDirectory);
         var rsyncShell = $"rsync -az --delete -e {ShellQuoting.Quote("ssh " + sshOptions)} {ShellQuoting.Quote(tree + "/")} {vm.Ssh.Endpoint.Destination}:";
         var fullOurs = await Shell.TimeAsync(() => sync.SyncAsync(tree, "/home/cilab/bench-ours", [], ct));
         var fullShell = await Shell.TimeAsync(rsyncShell + "bench-shell/", ct);
@@ -73,7 +74,7 @@ internal static class VmBench
     }
 
     /// <summary>The quick cycle: one file changed, then restore + sync + test + report, against make vm-quick as shell.</summary>
-    public static async Task QuickCycleAsync(BenchTable table, Lab lab, VirtualMachine vm, SuiteDefinition suite, string cilab, string results, CancellationToken ct)
+    public static async Task QuickCycleAsync(BenchTable table, Lab lab, QemuMachine vm, SuiteDefinition suite, string cilab, string results, CancellationToken ct)
     {
         var options = new SuiteRunOptions { ProjectDirectory = lab.Definition.Directory, ResultsDirectory = results, ReportName = "BenchPhase4", SyncExcludes = lab.Definition.SyncExcludes };
         var touched = Path.Combine(lab.Definition.Directory, "examples", "mountlab", "internal", "worker", "bench_touch.go");
@@ -85,8 +86,8 @@ internal static class VmBench
         {
             var ours = await Shell.TimeAsync(async () =>
             {
-                await runner.PrepareAsync(vm, options, ct);
-                result = await runner.RunAsync(vm, suite, options, ct);
+                var prepared = await runner.PrepareAsync(vm, options, ct);
+                result = await runner.RunAsync(vm, suite, options with { EarlierPhases = prepared.Phases }, ct);
                 foreach (var (phase, seconds) in result.Phases)
                 {
                     table.Add(new BenchRow($"quick cycle phase: {phase}", seconds.TotalSeconds, "s"));
@@ -96,7 +97,7 @@ internal static class VmBench
             File.AppendAllText(touched, "// changed\n");
             var ssh = vm.Ssh.Endpoint;
             var sshOptions = ShellQuoting.Join(ssh.Options(multiplex: false));
-            var guest = SuiteRunner.GuestProjectDirectory(vm.Definition);
+            var guest = SuiteRunner.GuestProjectDirectory(vm);
             var env = string.Join(' ', suite.Environment.Select(p => $"{p.Key}={p.Value}"));
             // make vm-restore && make vm-sync && make vm-test, written out as the seed does it.
             var shell = await Shell.TimeAsync(
@@ -115,10 +116,10 @@ internal static class VmBench
         }
     }
 
-    private static string BootScript(VirtualMachine vm, string disk, string? copyFrom)
+    private static string BootScript(QemuMachine vm, string disk, string? copyFrom)
     {
         var image = vm.Image;
-        var port = PortAllocator.FreePort();
+        var port = FreePort();
         var sshOptions = ShellQuoting.Join((vm.Ssh.Endpoint with { Port = port }).Options(multiplex: false));
         var pidFile = disk + ".pid";
         var prepare = copyFrom is not null
@@ -132,6 +133,16 @@ internal static class VmBench
             $"-display none -serial null -monitor none -pidfile {ShellQuoting.Quote(pidFile)} -daemonize; " +
             $"until ssh {sshOptions} {vm.Ssh.Endpoint.Destination} true 2>/dev/null; do sleep 0.5; done; " +
             $"kill $(cat {ShellQuoting.Quote(pidFile)}); while kill -0 $(cat {ShellQuoting.Quote(pidFile)}) 2>/dev/null; do sleep 0.1; done; rm -f {ShellQuoting.Quote(disk)} {ShellQuoting.Quote(pidFile)}";
+    }
+
+    // The shell way picks its own port, as a Makefile would.
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     private static void MakeTree(string root)

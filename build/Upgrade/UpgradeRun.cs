@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CiLab.Qemu;
+using CiLab.Machines;
 using CiLab.Scenarios;
 
 namespace CiLab.Build.Upgrade;
@@ -9,8 +9,16 @@ static class UpgradeRun
 {
     /// <returns>The scenario's result, and how long bringing the VMs to the clean snapshot took.</returns>
     public static async Task<(ScenarioResult Result, TimeSpan Startup)> RunAsync(
-        IReadOnlyList<VirtualMachine> machines, string rootDirectory, string snapshot, bool breakRollback, TextWriter log, CancellationToken ct)
+        IReadOnlyList<IMachine> machines, string rootDirectory, string snapshot, bool breakRollback, TextWriter log, CancellationToken ct)
     {
+        foreach (var vm in machines)
+        {
+            if (!await vm.HasSnapshotAsync(snapshot, ct))
+            {
+                throw new VmException($"VM '{vm.Name}' has no snapshot '{snapshot}' of its current image to start the scenario from: run VmSnapshot first (do not skip it).");
+            }
+        }
+
         var fixture = Path.Combine(rootDirectory, "examples", "upgrade-lab");
         var repository = await ConfigRepository.CreateAsync(Path.Combine(rootDirectory, "artifacts", "upgrade-lab"), Path.Combine(fixture, "config-repo"), ct);
         await using var server = new HostFileServer(repository.Root);

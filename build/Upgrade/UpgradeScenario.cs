@@ -38,7 +38,7 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
         scenario.Step(Install, async (vm, ct) =>
         {
             await PinClockAsync(vm, ct);
-            await new CodeSync(vm.Vm.Ssh, TextWriter.Null).UploadAsync(fixtureDirectory, "/tmp/upgrade-lab", ct);
+            await vm.Vm.Shell.UploadAsync(fixtureDirectory, "/tmp/upgrade-lab", ct);
             await vm.RunAsync($"/tmp/upgrade-lab/install.sh {remote} {vm.Vm.Definition.User} {(breakRollback ? 1 : 0)}", elevated: true, ct);
             await vm.ShouldMatchAsync("golden show", @"^Current golden generation: 1$", ct);
             await vm.UnitShouldBeActiveAsync("local-upgrade.timer", ct);

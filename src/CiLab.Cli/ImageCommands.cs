@@ -83,7 +83,7 @@ internal static class ImageCommands
             await action(await Lab.OpenAsync(LabFile.Load(path), output, cache: null, ct));
             return 0;
         }
-        catch (Exception e) when (e is LabFileException or FileNotFoundException or ArgumentException or ImageBuildException)
+        catch (Exception e) when (e is CiLabException or FileNotFoundException or ArgumentException)
         {
             await error.WriteLineAsync($"error: {e.Message}");
             return e is ArgumentException ? CliApplication.BadInput : 1;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CiLab.Labs;
+using CiLab.Machines;
 using CiLab.Qemu;
 using CiLab.Suites;
 using CiLab.Sync;
@@ -29,10 +30,10 @@ internal static class SyncCommand
                     throw new VmException($"VM '{machine.Name}' is not running; start it first (cilab vm start {machine.Name}).");
                 }
 
-                await new CodeSync(machine.Ssh, output, machine.Directory).SyncAsync(definition.Directory, SuiteRunner.GuestProjectDirectory(machine.Definition), definition.SyncExcludes, ct);
+                await machine.Shell.SyncAsync(definition.Directory, SuiteRunner.GuestProjectDirectory(machine), new SyncOptions { Excludes = definition.SyncExcludes, StateDirectory = machine.StateDirectory }, ct);
                 return 0;
             }
-            catch (Exception e) when (e is LabFileException or FileNotFoundException or ArgumentException or VmException or Ssh.SshConnectionException)
+            catch (Exception e) when (e is CiLabException or FileNotFoundException or ArgumentException)
             {
                 await error.WriteLineAsync($"error: {e.Message}");
                 return 1;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using CiLab.Labs;
-using CiLab.Qemu;
+using CiLab.Machines;
 
 namespace CiLab.Cli;
 
@@ -11,7 +11,7 @@ internal static class VmCommands
     {
         var vm = new Command("vm", "Start, stop, snapshot and restore the lab's VMs.");
         vm.Subcommands.Add(Verb("start", "Start VMs and wait until SSH answers; they keep running after this command", output, error, destructive: false,
-            (machine, _, ct) => machine.StartAsync(detached: true, fromSnapshot: null, ct)));
+            (machine, _, ct) => machine.StartAsync(MachineStartOptions.DetachedFromRun, ct)));
         vm.Subcommands.Add(Verb("stop", "Power VMs off (ACPI, then quit, then kill)", output, error, destructive: false,
             (machine, _, ct) => machine.StopAsync(TimeSpan.FromSeconds(30), ct)));
         vm.Subcommands.Add(Verb("snapshot", "Save a live snapshot (default 'clean')", output, error, destructive: false,
@@ -24,7 +24,7 @@ internal static class VmCommands
         vm.Subcommands.Add(Verb("ssh", "Print the ssh command line for each VM", output, error, destructive: false,
             (machine, _, _) =>
             {
-                output.WriteLine(Processes.ShellQuoting.Join(machine.Ssh.InteractiveArguments()));
+                output.WriteLine(Processes.ShellQuoting.Join(machine.Shell.InteractiveCommand()));
                 return Task.CompletedTask;
             }));
         return vm;
@@ -49,7 +49,7 @@ internal static class VmCommands
 
                 return 0;
             }
-            catch (Exception e) when (e is LabFileException or FileNotFoundException or ArgumentException)
+            catch (Exception e) when (e is CiLabException or FileNotFoundException or ArgumentException)
             {
                 await error.WriteLineAsync($"error: {e.Message}");
                 return 1;
@@ -58,7 +58,7 @@ internal static class VmCommands
         return command;
     }
 
-    private static Command Verb(string name, string description, TextWriter output, TextWriter error, bool destructive, Func<VirtualMachine, string, CancellationToken, Task> action)
+    private static Command Verb(string name, string description, TextWriter output, TextWriter error, bool destructive, Func<IMachine, string, CancellationToken, Task> action)
     {
         var names = new Argument<string[]>("vms") { Description = "VM names (default: every VM of the lab)", Arity = ArgumentArity.ZeroOrMore };
         var lab = new Option<string>("--lab") { Description = "The lab file", DefaultValueFactory = _ => "lab.yaml" };
@@ -97,7 +97,7 @@ internal static class VmCommands
 
                 return 0;
             }
-            catch (Exception e) when (e is LabFileException or FileNotFoundException or ArgumentException or VmException or Images.ImageBuildException or AcceleratorUnavailableException)
+            catch (Exception e) when (e is CiLabException or FileNotFoundException or ArgumentException)
             {
                 await error.WriteLineAsync($"error: {e.Message}");
                 return 1;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CiLab.Machines;
 
 namespace CiLab.IntegrationTests;
 

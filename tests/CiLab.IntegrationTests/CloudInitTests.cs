@@ -1,5 +1,6 @@
 using CiLab.Images;
 using CiLab.Labs;
+using CiLab.Machines;
 using CiLab.Qemu;
 using CiLab.Ssh;
 
@@ -18,10 +19,10 @@ public sealed class CloudInitTests(GuestLab lab)
         var vm = lab.Machine("cloudy", d => d with { Image = "debian-cloud", BootTimeout = TimeSpan.FromMinutes(5) }, image);
         try
         {
-            await vm.StartAsync(detached: false, fromSnapshot: null, Ct);
+            await vm.StartAsync(MachineStartOptions.Owned, Ct);
             var who = await vm.Ssh.RunAsync(new GuestCommand { Script = "id -un; sudo -n id -u; test -f /etc/cloud/cloud.cfg.d/90-cilab.cfg && cloud-init status --wait >/dev/null; cloud-init query ds 2>/dev/null | head -c 0; echo ok" }, Ct);
             Assert.Equal("cilab\n0\nok\n", who.StandardOutput);
-            var seed = await vm.RootSsh.RunAsync(new GuestCommand { Script = "blkid -o value -s LABEL /dev/vdb" }, Ct);
+            var seed = await vm.RootShell.RunAsync(new GuestCommand { Script = "blkid -o value -s LABEL /dev/vdb" }, Ct);
             Assert.Equal("cidata\n", seed.StandardOutput);
         }
         finally

@@ -48,11 +48,11 @@ public sealed class GuestLab : IAsyncLifetime
     };
 
     /// <summary>A VM on the shared image; its state is wiped first so each test starts from nothing.</summary>
-    public VirtualMachine Machine(string name, Func<VmDefinition, VmDefinition>? change = null, BootableImage? image = null)
+    public QemuMachine Machine(string name, Func<VmDefinition, VmDefinition>? change = null, BootableImage? image = null)
     {
         var definition = new VmDefinition { Name = name, Image = "debian", Cpus = 1, MemoryBytes = 768L << 20, BootTimeout = TimeSpan.FromMinutes(3) };
         definition = change?.Invoke(definition) ?? definition;
-        var vm = new VirtualMachine(definition, image ?? Image, Lab.State, Log);
+        var vm = new QemuMachine(definition, image ?? Image, Lab.State, Log);
         vm.KillAsync().GetAwaiter().GetResult();
         return vm;
     }
@@ -86,7 +86,7 @@ public sealed class GuestLab : IAsyncLifetime
     {
         foreach (var name in Lab?.State.VmsWithRuntimeState() ?? [])
         {
-            new VirtualMachine(new VmDefinition { Name = name, Image = "debian" }, Image, Lab!.State, Log).KillAsync().GetAwaiter().GetResult();
+            new QemuMachine(new VmDefinition { Name = name, Image = "debian" }, Image, Lab!.State, Log).KillAsync().GetAwaiter().GetResult();
         }
     }
 

@@ -1,3 +1,4 @@
+using CiLab.Machines;
 using CiLab.Qemu;
 using CiLab.Scenarios;
 using CiLab.Testing;
@@ -7,11 +8,11 @@ namespace CiLab.IntegrationTests;
 /// <summary>The scenario engine's faults and checks against a real guest, as one scenario whose every case is asserted.</summary>
 public sealed class ScenarioFaultTests(GuestLab lab) : IAsyncLifetime
 {
-    private readonly VirtualMachine _vm = lab.Machine("faults");
+    private readonly QemuMachine _vm = lab.Machine("faults");
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync() => await _vm.StartAsync(detached: false, fromSnapshot: null, CancellationToken.None);
+    public async ValueTask InitializeAsync() => await _vm.StartAsync(MachineStartOptions.Owned, CancellationToken.None);
 
     public async ValueTask DisposeAsync() => await _vm.DestroyAsync(CancellationToken.None);
 

@@ -1,3 +1,4 @@
+using CiLab.Machines;
 using CiLab.Qemu;
 
 namespace CiLab.IntegrationTests;
@@ -5,11 +6,11 @@ namespace CiLab.IntegrationTests;
 /// <summary>One running guest shared by the SSH and sync tests, with a 'clean' snapshot to return to after a test breaks it.</summary>
 public sealed class SshGuest(GuestLab lab) : IAsyncLifetime
 {
-    public VirtualMachine Vm { get; } = lab.Machine("ssh");
+    public QemuMachine Vm { get; } = lab.Machine("ssh");
 
     public async ValueTask InitializeAsync()
     {
-        await Vm.StartAsync(detached: false, fromSnapshot: null, CancellationToken.None);
+        await Vm.StartAsync(MachineStartOptions.Owned, CancellationToken.None);
         await Vm.SnapshotAsync("clean", CancellationToken.None);
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CiLab.Labs;
+using CiLab.Machines;
 using CiLab.Ssh;
 
 namespace CiLab.IntegrationTests;
@@ -98,8 +99,8 @@ public sealed class SshTests(SshGuest guest) : IClassFixture<SshGuest>
     [Fact]
     public async Task Waits_succeed_on_a_real_condition_and_time_out_with_the_last_output()
     {
-        await Ssh.WaitForUnitAsync("ssh.service", TimeSpan.FromSeconds(30), guest.Vm.IsRunning, Ct);
-        await Ssh.WaitForPortAsync(22, TimeSpan.FromSeconds(30), guest.Vm.IsRunning, Ct);
+        await guest.Vm.WaitForServiceAsync("ssh.service", TimeSpan.FromSeconds(30), Ct);
+        await guest.Vm.WaitForPortAsync(22, TimeSpan.FromSeconds(30), Ct);
         var e = await Assert.ThrowsAsync<TimeoutException>(() => Ssh.WaitUntilAsync(new GuestCommand { Script = "echo not yet; false" }, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(500), guest.Vm.IsRunning, Ct));
         Assert.Contains("not yet", e.Message, StringComparison.Ordinal);
     }
@@ -111,8 +112,8 @@ public sealed class SshTests(SshGuest guest) : IClassFixture<SshGuest>
         {
             var running = Ssh.RunAsync(new GuestCommand { Script = "sleep 60" }, Ct);
             await Task.Delay(1000, Ct);
-            await guest.Vm.RootSsh.RunAsync(new GuestCommand { Script = "systemctl kill --signal=KILL ssh.service", ValidateExitCode = false }, Ct).ContinueWith(_ => { }, Ct);
-            var e = await Assert.ThrowsAsync<SshConnectionException>(() => running.WaitAsync(TimeSpan.FromSeconds(45), Ct));
+            await guest.Vm.RootShell.RunAsync(new GuestCommand { Script = "systemctl kill --signal=KILL ssh.service", ValidateExitCode = false }, Ct).ContinueWith(_ => { }, Ct);
+            var e = await Assert.ThrowsAsync<GuestConnectionException>(() => running.WaitAsync(TimeSpan.FromSeconds(45), Ct));
             Assert.Contains("VM 'ssh'", e.Message, StringComparison.Ordinal);
         }
         finally
@@ -126,10 +127,10 @@ public sealed class SshTests(SshGuest guest) : IClassFixture<SshGuest>
     {
         try
         {
-            await guest.Vm.RootSsh.RunAsync(new GuestCommand { Script = "rm -f /etc/ssh/ssh_host_ed25519_key* && ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key && systemctl restart ssh" }, Ct);
-            await Ssh.CloseMasterAsync(Ct);
-            await guest.Vm.RootSsh.CloseMasterAsync(Ct);
-            var e = await Assert.ThrowsAsync<SshConnectionException>(() => Ssh.RunAsync(new GuestCommand { Script = "true" }, Ct));
+            await guest.Vm.RootShell.RunAsync(new GuestCommand { Script = "rm -f /etc/ssh/ssh_host_ed25519_key* && ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key && systemctl restart ssh" }, Ct);
+            await Ssh.ReconnectAsync(Ct);
+            await guest.Vm.RootShell.ReconnectAsync(Ct);
+            var e = await Assert.ThrowsAsync<GuestConnectionException>(() => Ssh.RunAsync(new GuestCommand { Script = "true" }, Ct));
             Assert.Contains("host key does not match", e.Message, StringComparison.Ordinal);
         }
         finally

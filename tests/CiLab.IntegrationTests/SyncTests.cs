@@ -1,3 +1,4 @@
+using CiLab.Machines;
 using CiLab.Ssh;
 using CiLab.Sync;
 
@@ -49,7 +50,7 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
     public async Task Artifacts_a_guest_made_hostile_arrive_without_links_devices_or_set_id_bits()
     {
         // A root test in the guest can make links that would point into the host once copied, set-id files, and fifos.
-        await guest.Vm.RootSsh.RunAsync(new GuestCommand
+        await guest.Vm.RootShell.RunAsync(new GuestCommand
         {
             Script = "rm -rf /tmp/evil && mkdir -p /tmp/evil/sub && echo ok > /tmp/evil/report.txt && ln -s /etc/shadow /tmp/evil/shadow "
                 + "&& ln -s / /tmp/evil/root && cp /bin/true /tmp/evil/sub/suid && chmod 4755 /tmp/evil/sub/suid && mkfifo /tmp/evil/fifo && ln -s /etc/hostname /tmp/evil-link",
@@ -75,7 +76,7 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
         Write("bin/skip.dll", "build output");
         try
         {
-            await guest.Vm.RootSsh.RunAsync(new GuestCommand { Script = "mv /usr/bin/rsync /usr/bin/rsync.off" }, Ct);
+            await guest.Vm.RootShell.RunAsync(new GuestCommand { Script = "mv /usr/bin/rsync /usr/bin/rsync.off" }, Ct);
             var result = await new CodeSync(guest.Vm.Ssh, TextWriter.Null).SyncAsync(_source, "/home/cilab/tarred", [], Ct);
             Assert.Equal("tar", result.Method);
             Assert.Equal("a.txt\n", (await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = "cd /home/cilab/tarred && find . -type f | sed 's|^./||'" }, Ct)).StandardOutput);

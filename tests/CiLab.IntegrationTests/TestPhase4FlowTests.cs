@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using CiLab.Labs;
+using CiLab.Machines;
 using CiLab.Suites;
 using CiLab.Testing;
 
@@ -24,7 +25,7 @@ public sealed class TestPhase4FlowTests : IDisposable
         {
             if (!await vm.HasSnapshotAsync("clean", Ct))
             {
-                await vm.StartAsync(detached: false, fromSnapshot: null, Ct);
+                await vm.StartAsync(MachineStartOptions.Owned, Ct);
                 await vm.SnapshotAsync("clean", Ct);
             }
 

@@ -1,3 +1,4 @@
+using CiLab.Machines;
 using CiLab.Qemu;
 using CiLab.Ssh;
 
@@ -13,17 +14,17 @@ public sealed class VmLifecycleTests(GuestLab lab)
         var vm = lab.Machine("cycle");
         try
         {
-            await vm.StartAsync(detached: false, fromSnapshot: null, Ct);
+            await vm.StartAsync(MachineStartOptions.Owned, Ct);
             Assert.Equal(VmRunState.Running, vm.GetStatus().State);
             Assert.Equal(AcceleratorProbe.Choose("auto"), vm.GetStatus().Accelerator);
 
-            await vm.RootSsh.RunAsync(new GuestCommand { Script = "echo before > /root/marker && sync" }, Ct);
+            await vm.RootShell.RunAsync(new GuestCommand { Script = "echo before > /root/marker && sync" }, Ct);
             await vm.SnapshotAsync("clean", Ct);
             Assert.True(await vm.HasSnapshotAsync("clean", Ct));
-            await vm.RootSsh.RunAsync(new GuestCommand { Script = "echo after > /root/marker && touch /root/new-file" }, Ct);
+            await vm.RootShell.RunAsync(new GuestCommand { Script = "echo after > /root/marker && touch /root/new-file" }, Ct);
 
             await vm.RestoreAsync("clean", Ct);
-            var marker = await vm.RootSsh.RunAsync(new GuestCommand { Script = "cat /root/marker; ls /root/new-file 2>/dev/null | wc -l" }, Ct);
+            var marker = await vm.RootShell.RunAsync(new GuestCommand { Script = "cat /root/marker; ls /root/new-file 2>/dev/null | wc -l" }, Ct);
             Assert.Equal("before\n0\n", marker.StandardOutput);
 
             await vm.StopAsync(TimeSpan.FromSeconds(60), Ct);
@@ -32,7 +33,7 @@ public sealed class VmLifecycleTests(GuestLab lab)
 
             // Restoring a stopped VM resumes the snapshot.
             await vm.RestoreAsync("clean", Ct);
-            Assert.Equal("before\n", (await vm.RootSsh.RunAsync(new GuestCommand { Script = "cat /root/marker" }, Ct)).StandardOutput);
+            Assert.Equal("before\n", (await vm.RootShell.RunAsync(new GuestCommand { Script = "cat /root/marker" }, Ct)).StandardOutput);
         }
         finally
         {
@@ -48,8 +49,8 @@ public sealed class VmLifecycleTests(GuestLab lab)
         var vm = lab.Machine("access");
         try
         {
-            await vm.StartAsync(detached: false, fromSnapshot: null, Ct);
-            Assert.Equal("0\n", (await vm.RootSsh.RunAsync(new GuestCommand { Script = "id -u" }, Ct)).StandardOutput);
+            await vm.StartAsync(MachineStartOptions.Owned, Ct);
+            Assert.Equal("0\n", (await vm.RootShell.RunAsync(new GuestCommand { Script = "id -u" }, Ct)).StandardOutput);
             Assert.Equal("cilab\n", (await vm.Ssh.RunAsync(new GuestCommand { Script = "id -un" }, Ct)).StandardOutput);
             Assert.Equal("0\n", (await vm.Ssh.RunAsync(new GuestCommand { Script = "doas id -u" }, Ct)).StandardOutput);
             Assert.Equal("0\n", (await vm.Ssh.RunAsync(new GuestCommand { Script = "id -u", Elevation = Labs.Elevation.Sudo }, Ct)).StandardOutput);
@@ -67,14 +68,14 @@ public sealed class VmLifecycleTests(GuestLab lab)
         var right = lab.Machine("right");
         try
         {
-            await Task.WhenAll(left.StartAsync(false, null, Ct), right.StartAsync(false, null, Ct));
-            var ports = new[] { left.GetStatus().SshPort, right.GetStatus().SshPort };
+            await Task.WhenAll(left.StartAsync(MachineStartOptions.Owned, Ct), right.StartAsync(MachineStartOptions.Owned, Ct));
+            var ports = new[] { left.GetStatus().Address, right.GetStatus().Address }.Select(a => int.Parse(a!.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             Assert.NotEqual(ports[0], ports[1]);
             Assert.Equal("left-ok\n", (await left.Ssh.RunAsync(new GuestCommand { Script = "echo left-ok" }, Ct)).StandardOutput);
             Assert.Equal("right-ok\n", (await right.Ssh.RunAsync(new GuestCommand { Script = "echo right-ok" }, Ct)).StandardOutput);
 
-            var third = lab.Machine("third", d => d with { SshPort = ports[0]!.Value });
-            var e = await Assert.ThrowsAsync<VmException>(() => third.StartAsync(false, null, Ct));
+            var third = lab.Machine("third", d => d with { SshPort = ports[0] });
+            var e = await Assert.ThrowsAsync<VmException>(() => third.StartAsync(MachineStartOptions.Owned, Ct));
             Assert.Contains($"port {ports[0]}", e.Message, StringComparison.Ordinal);
             Assert.Equal(0, GuestLab.QemuProcessesFor("third"));
         }
@@ -90,7 +91,7 @@ public sealed class VmLifecycleTests(GuestLab lab)
         // Without its initrd the kernel cannot load virtio_blk, cannot mount root, and panics.
         var broken = lab.Image with { InitrdPath = null, KernelAppend = "root=/dev/vda console=ttyS0 panic=0" };
         var vm = lab.Machine("panics", d => d with { BootTimeout = TimeSpan.FromMinutes(2) }, broken);
-        var e = await Assert.ThrowsAsync<VmException>(() => vm.StartAsync(false, null, Ct));
+        var e = await Assert.ThrowsAsync<VmException>(() => vm.StartAsync(MachineStartOptions.Owned, Ct));
         Assert.Contains("panicked", e.Message, StringComparison.Ordinal);
         Assert.Contains("Kernel panic", e.Message, StringComparison.Ordinal);
         Assert.Contains("serial console", e.Message, StringComparison.Ordinal);
@@ -103,7 +104,7 @@ public sealed class VmLifecycleTests(GuestLab lab)
         var vm = lab.Machine("crashy");
         try
         {
-            await vm.StartAsync(false, null, Ct);
+            await vm.StartAsync(MachineStartOptions.Owned, Ct);
             using (var qemu = System.Diagnostics.Process.GetProcessById(vm.GetStatus().Pid!.Value))
             {
                 qemu.Kill();
@@ -111,7 +112,7 @@ public sealed class VmLifecycleTests(GuestLab lab)
             }
 
             Assert.Equal(VmRunState.Crashed, vm.GetStatus().State);
-            await vm.StartAsync(false, null, Ct);
+            await vm.StartAsync(MachineStartOptions.Owned, Ct);
             Assert.Equal(VmRunState.Running, vm.GetStatus().State);
         }
         finally

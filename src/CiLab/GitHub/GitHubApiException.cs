@@ -3,7 +3,7 @@ using System.Net;
 namespace CiLab.GitHub;
 
 /// <summary>GitHub answered a request with an error. The message holds GitHub's own explanation, never the token.</summary>
-public class GitHubApiException : Exception
+public class GitHubApiException : CiLabException
 {
     /// <summary>Creates the exception.</summary>
     public GitHubApiException(HttpStatusCode statusCode, string request, string? apiMessage, Uri? documentationUrl)

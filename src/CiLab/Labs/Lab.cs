@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using CiLab.Images;
-using CiLab.Qemu;
+using CiLab.Machines;
 using CiLab.Ssh;
 
 namespace CiLab.Labs;
@@ -31,8 +31,11 @@ public sealed class Lab
     /// <summary>Where its state lives.</summary>
     public LabState State { get; }
 
-    /// <summary>Whether its VMs wait for another run that holds them (the default), or fail at once; see <see cref="VirtualMachine.WaitWhenBusy"/>.</summary>
+    /// <summary>Whether its VMs wait for another run that holds them (the default), or fail at once; see <see cref="IMachine.AcquireAsync"/>.</summary>
     public bool WaitWhenBusy { get; set; } = true;
+
+    /// <summary>Where progress lines go (image builds, boots).</summary>
+    public TextWriter Log => _log;
 
     /// <summary>The lab's public key (installed in images it builds).</summary>
     public string PublicKey { get; }
@@ -56,9 +59,8 @@ public sealed class Lab
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(names);
         var state = LabState.Peek(definition.Directory);
-        var unresolved = new BootableImage { Id = "(not resolved)", DiskPath = string.Empty };
         var vms = names.Count == 0 ? definition.Vms : [.. names.Select(definition.Vm)];
-        return [.. vms.Select(vm => new VirtualMachine(vm, unresolved, state, TextWriter.Null).GetStatus())];
+        return [.. vms.Select(vm => Backend(vm).ReadStatus(state, vm))];
     }
 
     /// <summary>The image called <paramref name="name"/>, built now when the recipe's output is not cached.</summary>
@@ -91,18 +93,17 @@ public sealed class Lab
         return bootable;
     }
 
-    /// <summary>The VM called <paramref name="name"/>, ready to set up or start.</summary>
-    public async Task<VirtualMachine> MachineAsync(string name, CancellationToken cancellationToken)
+    /// <summary>The VM called <paramref name="name"/>, from its backend, ready to set up or start (its image resolved, built when needed).</summary>
+    public Task<IMachine> MachineAsync(string name, CancellationToken cancellationToken)
     {
         var vm = Definition.Vm(name);
-        var image = await ImageAsync(vm.Image, vm.User, cancellationToken).ConfigureAwait(false);
-        return new VirtualMachine(vm, image, State, _log) { WaitWhenBusy = WaitWhenBusy };
+        return Backend(vm).CreateAsync(this, vm, cancellationToken);
     }
 
     /// <summary>Every VM of the lab.</summary>
-    public async Task<IReadOnlyList<VirtualMachine>> MachinesAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<IMachine>> MachinesAsync(CancellationToken cancellationToken)
     {
-        var machines = new List<VirtualMachine>();
+        var machines = new List<IMachine>();
         foreach (var vm in Definition.Vms)
         {
             machines.Add(await MachineAsync(vm.Name, cancellationToken).ConfigureAwait(false));
@@ -110,6 +111,10 @@ public sealed class Lab
 
         return machines;
     }
+
+    // The lab file was checked against the registered backends when it was loaded.
+    private static IMachineBackend Backend(VmDefinition vm) =>
+        MachineBackends.Find(vm.Backend) ?? throw new InvalidOperationException($"VM '{vm.Name}': backend '{vm.Backend}' is not registered.");
 
     private async Task<string> DownloadAsync(ImageDefinition image, CancellationToken cancellationToken)
     {

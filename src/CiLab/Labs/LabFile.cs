@@ -1,4 +1,5 @@
 using System.Globalization;
+using CiLab.Machines;
 using CiLab.Testing;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -13,7 +14,7 @@ public sealed partial class LabFile
 {
     internal static readonly string[] TopKeys = ["images", "vms", "suites", "sync"];
     internal static readonly string[] ImageKeys = ["name", "recipe", "path", "url", "sha256", "suite", "packages", "disk", "provision", "cloud-init"];
-    internal static readonly string[] VmKeys = ["name", "image", "cpus", "memory", "ssh-port", "ports", "user", "elevation", "read-only", "boot-timeout", "accelerator"];
+    internal static readonly string[] VmKeys = ["name", "image", "cpus", "memory", "ssh-port", "ports", "user", "elevation", "read-only", "boot-timeout", "accelerator", "backend", "guest"];
     internal static readonly string[] SuiteKeys = ["name", "vm", "run", "directory", "elevation", "format", "timeout", "env", "artifacts"];
     private static readonly string[] Recipes = ["debian"];
 
@@ -166,12 +167,6 @@ public sealed partial class LabFile
             }
         }
 
-        var accelerator = String(map, "accelerator", key) ?? "auto";
-        if (accelerator is not ("auto" or "kvm" or "tcg"))
-        {
-            Error(Child(map, "accelerator")!.Start, $"{key}.accelerator", $"'{accelerator}' is not one of auto, kvm, tcg");
-        }
-
         return name is null || image is null ? null : new VmDefinition
         {
             Name = name,
@@ -184,8 +179,22 @@ public sealed partial class LabFile
             Elevation = ElevationOf(map, key) ?? Elevation.Doas,
             ReadOnly = Bool(map, "read-only", key) ?? false,
             BootTimeout = Duration(map, "boot-timeout", key) ?? TimeSpan.FromMinutes(3),
-            Accelerator = accelerator,
+            Accelerator = OneOf(map, "accelerator", key, ["auto", "kvm", "tcg"]),
+            Backend = OneOf(map, "backend", key, MachineBackends.Names, MachineBackends.Default),
+            Guest = OneOf(map, "guest", key, GuestProfiles.Names),
         };
+    }
+
+    // A value from a fixed list; the first is the default unless one is given.
+    private string OneOf(YamlMappingNode map, string field, string key, IReadOnlyList<string> allowed, string? fallback = null)
+    {
+        var value = String(map, field, key) ?? fallback ?? allowed[0];
+        if (!allowed.Contains(value))
+        {
+            Error(Child(map, field)!.Start, $"{key}.{field}", $"'{value}' is not one of {string.Join(", ", allowed)}");
+        }
+
+        return value;
     }
 
     private SuiteDefinition? ReadSuite(YamlNode node, string key, List<VmDefinition> vms)

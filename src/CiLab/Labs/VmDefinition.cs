@@ -35,4 +35,10 @@ public sealed record VmDefinition
 
     /// <summary><c>auto</c>, <c>kvm</c> or <c>tcg</c>.</summary>
     public string Accelerator { get; init; } = "auto";
+
+    /// <summary>What runs it: a registered backend's name (<c>qemu</c>, the default).</summary>
+    public string Backend { get; init; } = "qemu";
+
+    /// <summary>Its guest profile's name (<c>linux</c>, the default): how its OS is told to reboot, kill, wait.</summary>
+    public string Guest { get; init; } = "linux";
 }

@@ -1,7 +1,7 @@
 namespace CiLab.Processes;
 
 /// <summary>A command exited with a non-zero code. The message shows the command, the code and the end of its output.</summary>
-public sealed class CommandFailedException : Exception
+public sealed class CommandFailedException : CiLabException
 {
     /// <summary>Creates the exception for <paramref name="command"/> and its <paramref name="result"/>.</summary>
     public CommandFailedException(Command command, CommandResult result)

@@ -1,7 +1,7 @@
 namespace CiLab.Processes;
 
 /// <summary>The executable of a command could not be started (not found, or not executable).</summary>
-public sealed class CommandNotFoundException : Exception
+public sealed class CommandNotFoundException : CiLabException
 {
     /// <summary>Creates the exception for <paramref name="command"/>.</summary>
     public CommandNotFoundException(Command command, Exception inner)

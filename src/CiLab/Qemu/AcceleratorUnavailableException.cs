@@ -1,4 +1,4 @@
 namespace CiLab.Qemu;
 
 /// <summary>KVM was asked for, but this host cannot provide it; the message says why.</summary>
-public sealed class AcceleratorUnavailableException(string message) : Exception(message);
+public sealed class AcceleratorUnavailableException(string message) : CiLabException(message);

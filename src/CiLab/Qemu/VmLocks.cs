@@ -1,4 +1,5 @@
 using CiLab.Host;
+using CiLab.Machines;
 
 namespace CiLab.Qemu;
 

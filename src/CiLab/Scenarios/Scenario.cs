@@ -1,4 +1,4 @@
-using CiLab.Qemu;
+using CiLab.Machines;
 
 namespace CiLab.Scenarios;
 
@@ -39,9 +39,9 @@ public sealed class Scenario(string name)
         return step;
     }
 
-    /// <summary>Runs every step over <paramref name="machines"/> (running VMs) and reports each step × VM.</summary>
+    /// <summary>Runs every step over <paramref name="machines"/> (running VMs, from any backend) and reports each step × VM.</summary>
     /// <exception cref="ArgumentException">A step depends on a step that does not come before it, or names a VM not given.</exception>
-    public Task<ScenarioResult> RunAsync(IReadOnlyList<VirtualMachine> machines, ScenarioRunOptions options, CancellationToken cancellationToken)
+    public Task<ScenarioResult> RunAsync(IReadOnlyList<IMachine> machines, ScenarioRunOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(machines);
         ArgumentNullException.ThrowIfNull(options);
@@ -49,7 +49,7 @@ public sealed class Scenario(string name)
         return new ScenarioRunner(this, machines, options).RunAsync(cancellationToken);
     }
 
-    private void Validate(IReadOnlyList<VirtualMachine> machines)
+    private void Validate(IReadOnlyList<IMachine> machines)
     {
         var errors = new List<string>();
         if (machines.Count == 0)

@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
-using CiLab.Qemu;
+using CiLab.Machines;
 using CiLab.Ssh;
 using CiLab.Testing;
 
 namespace CiLab.Scenarios;
 
 /// <summary>Runs a scenario's steps in order, each on its VMs (at once when parallel), and turns every step × VM into a case.</summary>
-internal sealed class ScenarioRunner(Scenario scenario, IReadOnlyList<VirtualMachine> machines, ScenarioRunOptions options)
+internal sealed class ScenarioRunner(Scenario scenario, IReadOnlyList<IMachine> machines, ScenarioRunOptions options)
 {
     private readonly Dictionary<(string Step, string Vm), TestCaseResult> _results = [];
     private readonly Dictionary<string, TimeSpan> _machineTime = machines.ToDictionary(m => m.Name, _ => TimeSpan.Zero);
@@ -29,14 +29,14 @@ internal sealed class ScenarioRunner(Scenario scenario, IReadOnlyList<VirtualMac
             Cases = [.. scenario.Steps.Where(s => _results.ContainsKey((s.Name, vm.Name))).Select(s => _results[(s.Name, vm.Name)])],
             Timestamp = started,
             Duration = _busyTime[vm.Name],
-            Properties = new Dictionary<string, string> { ["vm"] = vm.Name, ["image"] = vm.Image.Id, ["parallel"] = options.Parallel ? "true" : "false" },
+            Properties = new Dictionary<string, string> { ["vm"] = vm.Name, ["image"] = vm.ImageId, ["parallel"] = options.Parallel ? "true" : "false" },
         });
         return new ScenarioResult(new TestReport([.. suites]), wall.Elapsed, _machineTime, _busyTime);
     }
 
     private async Task RunStepAsync(ScenarioStep step, CancellationToken cancellationToken)
     {
-        var runnable = new List<VirtualMachine>();
+        var runnable = new List<IMachine>();
         foreach (var vm in machines.Where(m => step.VmNames.Count == 0 || step.VmNames.Contains(m.Name)))
         {
             if (Blocker(step, vm) is { } reason)
@@ -122,6 +122,10 @@ internal sealed class ScenarioRunner(Scenario scenario, IReadOnlyList<VirtualMac
         {
             return (TestOutcome.Failed, e.Message, clock.Elapsed);
         }
+        catch (CapabilityMissingException e)
+        {
+            return (TestOutcome.Errored, e.Message, clock.Elapsed);
+        }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return (TestOutcome.Errored, $"The step did not finish within {step.Timeout.TotalSeconds:0.#}s.", clock.Elapsed);
@@ -133,7 +137,7 @@ internal sealed class ScenarioRunner(Scenario scenario, IReadOnlyList<VirtualMac
         }
     }
 
-    private string? Blocker(ScenarioStep step, VirtualMachine vm)
+    private string? Blocker(ScenarioStep step, IMachine vm)
     {
         foreach (var dependency in step.Dependencies)
         {
@@ -153,7 +157,7 @@ internal sealed class ScenarioRunner(Scenario scenario, IReadOnlyList<VirtualMac
         return null;
     }
 
-    private void Record(ScenarioStep step, VirtualMachine vm, TestOutcome outcome, string? message, string output, TimeSpan duration)
+    private void Record(ScenarioStep step, IMachine vm, TestOutcome outcome, string? message, string output, TimeSpan duration)
     {
         _results[(step.Name, vm.Name)] = new TestCaseResult
         {

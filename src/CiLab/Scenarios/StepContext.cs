@@ -1,8 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using CiLab.Labs;
-using CiLab.Qemu;
-using CiLab.Ssh;
+using CiLab.Machines;
 
 namespace CiLab.Scenarios;
 
@@ -20,17 +19,17 @@ public sealed class StepContext
     private TimeSpan _machineTime;
     private const int ConsoleWindow = 1024 * 1024;
 
-    internal StepContext(VirtualMachine vm, string stepName, Action<string>? echo)
+    internal StepContext(IMachine vm, string stepName, Action<string>? echo)
     {
         Vm = vm;
         StepName = stepName;
         _echo = echo;
         Faults = new GuestFaults(vm, Log, spent => _machineTime += spent);
-        _consoleStart = File.Exists(vm.SerialLogPath) ? new FileInfo(vm.SerialLogPath).Length : 0;
+        _consoleStart = (vm as ISerialConsole)?.ConsoleEnd() ?? 0;
     }
 
     /// <summary>The VM this context runs on.</summary>
-    public VirtualMachine Vm { get; }
+    public IMachine Vm { get; }
 
     /// <summary>The VM's name.</summary>
     public string VmName => Vm.Name;
@@ -104,7 +103,7 @@ public sealed class StepContext
     public async Task<GuestCommandResult> TryRunAsync(string script, bool elevated, CancellationToken cancellationToken)
     {
         Log($"$ {(elevated ? Vm.Definition.Elevation.ToString().ToLowerInvariant() + " " : string.Empty)}{script}");
-        var result = await Vm.Ssh.RunAsync(
+        var result = await Vm.Shell.RunAsync(
             new GuestCommand
             {
                 Script = script,
@@ -140,12 +139,12 @@ public sealed class StepContext
         return output;
     }
 
-    /// <summary>Expects systemd unit <paramref name="unit"/> to be active.</summary>
+    /// <summary>Expects service <paramref name="unit"/> (a systemd unit on Linux) to be active.</summary>
     /// <exception cref="ScenarioAssertionException">It is not (the message gives its state).</exception>
     public async Task UnitShouldBeActiveAsync(string unit, CancellationToken cancellationToken)
     {
-        var result = await TryRunAsync($"systemctl is-active {Processes.ShellQuoting.Quote(unit)}", elevated: false, cancellationToken).ConfigureAwait(false);
-        Expect(result.StandardOutput.Trim() == "active", $"Unit {unit} is {result.StandardOutput.Trim()}, expected active.");
+        var result = await TryRunAsync(Vm.Profile.ServiceStateCommand(unit), elevated: false, cancellationToken).ConfigureAwait(false);
+        Expect(result.ExitCode == 0, $"Unit {unit} is {result.StandardOutput.Trim()}, expected active.");
     }
 
     /// <summary>Expects file <paramref name="path"/> (read as root) to contain <paramref name="text"/>.</summary>
@@ -164,9 +163,9 @@ public sealed class StepContext
         Log($"waiting up to {timeout.TotalSeconds:0}s until: {script}");
         try
         {
-            await Vm.Ssh.WaitUntilAsync(new GuestCommand { Script = script }, timeout, TimeSpan.FromMilliseconds(500), Vm.IsRunning, cancellationToken).ConfigureAwait(false);
+            await Vm.Shell.WaitUntilAsync(new GuestCommand { Script = script }, timeout, TimeSpan.FromMilliseconds(500), Vm.IsRunning, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is TimeoutException or SshConnectionException)
+        catch (Exception e) when (e is TimeoutException or GuestConnectionException)
         {
             throw new ScenarioAssertionException(e.Message);
         }
@@ -180,6 +179,7 @@ public sealed class StepContext
     public async Task<string> WaitForConsoleAsync(string pattern, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Log($"waiting up to {timeout.TotalSeconds:0}s for /{pattern}/ on the serial console");
+        var console = Vm.Require<ISerialConsole>("show its serial console");
         var regex = new Regex(pattern, RegexOptions.Multiline);
         var deadline = DateTime.UtcNow + timeout;
         var text = string.Empty;
@@ -187,7 +187,7 @@ public sealed class StepContext
         while (true)
         {
             // Read on from where the last look ended, keeping a bounded window: the guest may print without end.
-            var (fresh, end) = Vm.ReadSerialFrom(position, ConsoleWindow);
+            var (fresh, end) = console.ReadConsole(position, ConsoleWindow);
             text = end < position ? fresh : text + fresh;
             position = end;
             if (text.Length > ConsoleWindow)

@@ -1,15 +1,24 @@
 using System.Diagnostics;
 using CiLab.Labs;
+using CiLab.Machines;
 using CiLab.Processes;
+using CiLab.Sync;
 
 namespace CiLab.Ssh;
 
 /// <summary>
-/// Runs commands in one guest through the system OpenSSH client, multiplexed over a ControlMaster socket
-/// (a fresh connection per command costs over a second under TCG; a multiplexed one about a tenth).
+/// A guest shell over the system OpenSSH client, multiplexed over a ControlMaster socket (a fresh connection per
+/// command costs over a second under TCG; a multiplexed one about a tenth); files go by rsync over the same connection.
 /// </summary>
-public sealed class SshClient(string vmName, SshEndpoint endpoint)
+/// <param name="vmName">The VM's name, for messages.</param>
+/// <param name="endpoint">Where and how to connect.</param>
+/// <param name="profile">The guest's OS (how to kill a command's processes); Linux when not given.</param>
+/// <param name="log">Where sync lines go.</param>
+public sealed class SshClient(string vmName, SshEndpoint endpoint, IGuestProfile? profile = null, TextWriter? log = null) : IGuestShell
 {
+    private readonly IGuestProfile _profile = profile ?? LinuxSystemdProfile.Instance;
+    private readonly TextWriter _log = log ?? TextWriter.Null;
+
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>The VM's name, for messages.</summary>
@@ -21,7 +30,7 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
     /// <summary>Runs <paramref name="command"/> in the guest. A timeout or cancellation kills it in the guest too.</summary>
     /// <exception cref="GuestCommandFailedException">It exited non-zero and <see cref="GuestCommand.ValidateExitCode"/> is on.</exception>
     /// <exception cref="GuestCommandTimeoutException">It ran past its timeout.</exception>
-    /// <exception cref="SshConnectionException">ssh itself failed (unreachable guest, changed host key, dead sshd).</exception>
+    /// <exception cref="GuestConnectionException">ssh itself failed (unreachable guest, changed host key, dead sshd).</exception>
     public async Task<GuestCommandResult> RunAsync(GuestCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -40,7 +49,7 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
             var guestResult = new GuestCommandResult(result.ExitCode, result.StandardOutput, result.StandardError, clock.Elapsed);
             if (result.ExitCode == 255 && !await ConnectionSurvivedAsync().ConfigureAwait(false))
             {
-                throw new SshConnectionException(VmName, Explain(result.StandardError));
+                throw new GuestConnectionException(VmName, Explain(result.StandardError));
             }
 
             if (command.ValidateExitCode && result.ExitCode != 0)
@@ -62,61 +71,6 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
         }
     }
 
-    /// <summary>
-    /// Runs <paramref name="probe"/> every <paramref name="interval"/> until it exits 0. Fails at once when
-    /// <paramref name="isAlive"/> says the VM died, and with the probe's last output after <paramref name="timeout"/>.
-    /// </summary>
-    /// <exception cref="TimeoutException">The probe never succeeded in time; the message shows its last output.</exception>
-    public async Task WaitUntilAsync(GuestCommand probe, TimeSpan timeout, TimeSpan interval, Func<bool>? isAlive, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(probe);
-        var clock = Stopwatch.StartNew();
-        var last = "(never ran)";
-        while (true)
-        {
-            if (isAlive is not null && !isAlive())
-            {
-                throw new SshConnectionException(VmName, $"the VM died while waiting for '{probe.Script}'.");
-            }
-
-            try
-            {
-                var result = await RunAsync(probe with { ValidateExitCode = false, Timeout = interval + TimeSpan.FromSeconds(10) }, cancellationToken).ConfigureAwait(false);
-                if (result.ExitCode == 0)
-                {
-                    return;
-                }
-
-                last = $"exit code {result.ExitCode}: {(result.StandardError + result.StandardOutput).Trim()}";
-            }
-            catch (SshConnectionException e)
-            {
-                last = e.Detail;
-            }
-            catch (GuestCommandTimeoutException e)
-            {
-                // A guest going down mid-probe (a reboot) can leave the connection hanging: start the next try afresh.
-                last = e.Message;
-                await CloseMasterAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            if (clock.Elapsed > timeout)
-            {
-                throw new TimeoutException($"In VM '{VmName}', '{probe.Script}' did not succeed within {timeout.TotalSeconds:0}s (last: {last}).");
-            }
-
-            await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Waits until something listens on TCP <paramref name="port"/> in the guest.</summary>
-    public Task WaitForPortAsync(int port, TimeSpan timeout, Func<bool>? isAlive, CancellationToken cancellationToken) =>
-        WaitUntilAsync(new GuestCommand { Script = $"ss -Hltn 'sport = :{port}' | grep -q ." }, timeout, TimeSpan.FromMilliseconds(500), isAlive, cancellationToken);
-
-    /// <summary>Waits until systemd unit <paramref name="unit"/> is active in the guest.</summary>
-    public Task WaitForUnitAsync(string unit, TimeSpan timeout, Func<bool>? isAlive, CancellationToken cancellationToken) =>
-        WaitUntilAsync(new GuestCommand { Script = $"systemctl is-active --quiet {ShellQuoting.Quote(unit)}" }, timeout, TimeSpan.FromMilliseconds(500), isAlive, cancellationToken);
-
     /// <summary>One short try at running a command: null when the guest answers, otherwise ssh's own words why not.</summary>
     public async Task<string?> ProbeAsync(CancellationToken cancellationToken)
     {
@@ -130,7 +84,7 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            await CloseMasterAsync(cancellationToken).ConfigureAwait(false);
+            await ReconnectAsync(cancellationToken).ConfigureAwait(false);
             return $"ssh did not answer within {ProbeTimeout.TotalSeconds:0}s";
         }
     }
@@ -161,7 +115,7 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
     }
 
     /// <summary>Ends the multiplexing master, e.g. after a restore or reboot made its TCP connection stale.</summary>
-    public async Task CloseMasterAsync(CancellationToken cancellationToken)
+    public async Task ReconnectAsync(CancellationToken cancellationToken)
     {
         if (File.Exists(Endpoint.ControlPath))
         {
@@ -172,7 +126,22 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
     }
 
     /// <summary>The ssh command line for an interactive shell (for printing, or for a TTY).</summary>
-    public IReadOnlyList<string> InteractiveArguments() => ["ssh", .. Endpoint.Options(), "-t", Endpoint.Destination];
+    public IReadOnlyList<string> InteractiveCommand() => ["ssh", .. Endpoint.Options(), "-t", Endpoint.Destination];
+
+    /// <inheritdoc/>
+    public Task<SyncResult> SyncAsync(string hostDirectory, string guestDirectory, SyncOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new CodeSync(this, _log, options.StateDirectory).SyncAsync(hostDirectory, guestDirectory, options.Excludes, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task UploadAsync(string hostPath, string guestPath, CancellationToken cancellationToken) =>
+        new CodeSync(this, _log).UploadAsync(hostPath, guestPath, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task DownloadAsync(string guestPath, string hostPath, CancellationToken cancellationToken) =>
+        new CodeSync(this, _log).DownloadAsync(guestPath, hostPath, cancellationToken);
 
     /// <summary>
     /// The remote command. A unique CILAB_ID in the environment marks every process the command starts (it survives
@@ -207,8 +176,7 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint)
 
     private async Task KillRemoteAsync(string id, Elevation elevation)
     {
-        var find = $"for p in /proc/[0-9]*; do grep -qsz '^CILAB_ID={id}$' $p/environ && kill -$1 ${{p#/proc/}} 2>/dev/null; done";
-        var kill = $"k() {{ {find}; }}; k TERM; sleep 1; k KILL; true";
+        var kill = $"{_profile.KillTaggedCommand("CILAB_ID", id, "TERM")}; sleep 1; {_profile.KillTaggedCommand("CILAB_ID", id, "KILL")}";
         var prefix = elevation switch { Elevation.Sudo => "sudo -n ", Elevation.Doas => "doas -n ", _ => string.Empty };
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try

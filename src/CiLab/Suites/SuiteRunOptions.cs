@@ -21,6 +21,9 @@ public sealed record SuiteRunOptions
     /// <summary>Environment added to the suite's own (e.g. a test-only switch).</summary>
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Phases timed before the run (<see cref="SuitePreparation.Phases"/>), put first in the result's.</summary>
+    public IReadOnlyList<KeyValuePair<string, TimeSpan>> EarlierPhases { get; init; } = [];
+
     /// <summary>Each output line of the suite, as it arrives.</summary>
     public Action<string>? OnOutputLine { get; init; }
 }

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using CiLab.Labs;
-using CiLab.Qemu;
+using CiLab.Machines;
 using CiLab.Reporting;
-using CiLab.Ssh;
 using CiLab.Sync;
 using CiLab.Testing;
 
@@ -11,21 +10,21 @@ namespace CiLab.Suites;
 /// <summary>
 /// Runs a lab suite in its VM the way seed 003 did by hand: restore the clean snapshot, sync the code in,
 /// run the suite (as root when asked), stream its output into the parser, copy artifacts back, and write
-/// the JUnit report — also when the VM died or the suite timed out (those become error cases).
+/// the JUnit report — also when the VM died or the suite timed out (those become error cases). It holds no state
+/// of its own between runs: one runner can serve many VMs at once.
 /// </summary>
+/// <param name="log">Where progress lines go.</param>
 public sealed class SuiteRunner(TextWriter log)
 {
-    private readonly List<KeyValuePair<string, TimeSpan>> _phases = [];
-
-    /// <summary>The guest folder the project is synced into.</summary>
-    public static string GuestProjectDirectory(VmDefinition vm)
+    /// <summary>The guest folder the project is synced into: <c>project</c> in the lab user's home.</summary>
+    public static string GuestProjectDirectory(IMachine vm)
     {
         ArgumentNullException.ThrowIfNull(vm);
-        return vm.User == "root" ? "/root/project" : $"/home/{vm.User}/project";
+        return vm.Profile.HomeDirectory(vm.Definition.User).TrimEnd('/') + "/project";
     }
 
     /// <summary>Restores <see cref="SuiteRunOptions.Snapshot"/> (booting from it when stopped) and syncs the project in.</summary>
-    public async Task<SyncResult> PrepareAsync(VirtualMachine vm, SuiteRunOptions options, CancellationToken cancellationToken)
+    public async Task<SuitePreparation> PrepareAsync(IMachine vm, SuiteRunOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(vm);
         ArgumentNullException.ThrowIfNull(options);
@@ -39,18 +38,17 @@ public sealed class SuiteRunner(TextWriter log)
         else
         {
             log.WriteLine($"VM '{vm.Name}' has no snapshot '{options.Snapshot}': booting it as it is.");
-            await vm.StartAsync(detached: false, fromSnapshot: null, cancellationToken).ConfigureAwait(false);
+            await vm.StartAsync(MachineStartOptions.Owned, cancellationToken).ConfigureAwait(false);
         }
 
-        _phases.Add(new("restore", clock.Elapsed));
+        var restore = clock.Elapsed;
         clock.Restart();
-        var sync = await new CodeSync(vm.Ssh, log, vm.Directory).SyncAsync(options.ProjectDirectory, GuestProjectDirectory(vm.Definition), options.SyncExcludes, cancellationToken).ConfigureAwait(false);
-        _phases.Add(new("sync", clock.Elapsed));
-        return sync;
+        var sync = await vm.Shell.SyncAsync(options.ProjectDirectory, GuestProjectDirectory(vm), new SyncOptions { Excludes = options.SyncExcludes, StateDirectory = vm.StateDirectory }, cancellationToken).ConfigureAwait(false);
+        return new SuitePreparation(sync, [new("restore", restore), new("sync", clock.Elapsed)]);
     }
 
     /// <summary>Runs <paramref name="suite"/> in <paramref name="vm"/> and writes the JUnit report; never throws for a failing or dying suite.</summary>
-    public async Task<SuiteRunResult> RunAsync(VirtualMachine vm, SuiteDefinition suite, SuiteRunOptions options, CancellationToken cancellationToken)
+    public async Task<SuiteRunResult> RunAsync(IMachine vm, SuiteDefinition suite, SuiteRunOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(vm);
         ArgumentNullException.ThrowIfNull(suite);
@@ -58,15 +56,15 @@ public sealed class SuiteRunner(TextWriter log)
         Names.RequireValidName(suite.Name, "suite");
         await vm.AcquireAsync(cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
-        var guestDirectory = $"{GuestProjectDirectory(vm.Definition)}/{suite.Directory}".TrimEnd('/', '.');
+        var guestDirectory = $"{GuestProjectDirectory(vm)}/{suite.Directory}".TrimEnd('/', '.');
         var report = await RunSuiteAsync(vm, suite, options, guestDirectory, cancellationToken).ConfigureAwait(false);
-        _phases.Add(new("test", clock.Elapsed));
+        var test = clock.Elapsed;
 
         clock.Restart();
         report = report.WithProperties(new Dictionary<string, string>
         {
             ["vm"] = vm.Name,
-            ["image"] = vm.Image.Id,
+            ["image"] = vm.ImageId,
             ["accelerator"] = vm.GetStatus().Accelerator ?? "unknown",
             ["host"] = Environment.MachineName,
             ["suite"] = suite.Name,
@@ -74,11 +72,10 @@ public sealed class SuiteRunner(TextWriter log)
         await CopyArtifactsAsync(vm, suite, guestDirectory, options, cancellationToken).ConfigureAwait(false);
         var junit = Path.Combine(options.ResultsDirectory, options.ReportName + ".xml");
         JUnitWriter.WriteFile(report, junit);
-        _phases.Add(new("report", clock.Elapsed));
-        return new SuiteRunResult(report, junit, [.. _phases]);
+        return new SuiteRunResult(report, junit, [.. options.EarlierPhases, new("test", test), new("report", clock.Elapsed)]);
     }
 
-    private async Task<TestReport> RunSuiteAsync(VirtualMachine vm, SuiteDefinition suite, SuiteRunOptions options, string guestDirectory, CancellationToken cancellationToken)
+    private async Task<TestReport> RunSuiteAsync(IMachine vm, SuiteDefinition suite, SuiteRunOptions options, string guestDirectory, CancellationToken cancellationToken)
     {
         var parser = suite.Format is TestOutputFormat.GoTestJson or TestOutputFormat.GoTestText or TestOutputFormat.Tap
             ? TestOutputParser.Create(suite.Format, suite.Name)
@@ -117,15 +114,15 @@ public sealed class SuiteRunner(TextWriter log)
         TestCaseResult? failure = null;
         try
         {
-            result = await vm.Ssh.RunAsync(command, cancellationToken).ConfigureAwait(false);
+            result = await vm.Shell.RunAsync(command, cancellationToken).ConfigureAwait(false);
         }
         catch (GuestCommandTimeoutException e)
         {
             failure = Error(suite, "(timeout)", e.Message, string.Empty);
         }
-        catch (SshConnectionException e)
+        catch (GuestConnectionException e)
         {
-            var why = vm.IsRunning() ? e.Message : $"VM '{vm.Name}' died during the suite.{vm.ConsoleTail()}";
+            var why = vm.IsRunning() ? e.Message : $"VM '{vm.Name}' died during the suite.{vm.Diagnostics()}";
             failure = Error(suite, "(vm)", why, e.Detail);
         }
 
@@ -168,16 +165,16 @@ public sealed class SuiteRunner(TextWriter log)
         }
     }
 
-    private async Task<TestReport> FetchJUnitAsync(VirtualMachine vm, SuiteDefinition suite, string guestDirectory, CancellationToken cancellationToken)
+    private static async Task<TestReport> FetchJUnitAsync(IMachine vm, SuiteDefinition suite, string guestDirectory, CancellationToken cancellationToken)
     {
         var guestFile = suite.Artifacts.FirstOrDefault() is { } first ? $"{guestDirectory}/{first}" : $"{guestDirectory}/junit.xml";
         var local = Path.GetTempFileName();
         try
         {
-            await new CodeSync(vm.Ssh, log).DownloadAsync(guestFile, local, cancellationToken).ConfigureAwait(false);
+            await vm.Shell.DownloadAsync(guestFile, local, cancellationToken).ConfigureAwait(false);
             return JUnitReader.ReadFile(local);
         }
-        catch (Exception e) when (e is SshConnectionException or InvalidDataException)
+        catch (Exception e) when (e is GuestConnectionException or InvalidDataException)
         {
             return new TestReport([new TestSuiteResult { Name = suite.Name, Cases = [Error(suite, "(junit)", $"could not read the suite's JUnit file {guestFile}: {e.Message}", string.Empty)] }]);
         }
@@ -187,7 +184,7 @@ public sealed class SuiteRunner(TextWriter log)
         }
     }
 
-    private async Task CopyArtifactsAsync(VirtualMachine vm, SuiteDefinition suite, string guestDirectory, SuiteRunOptions options, CancellationToken cancellationToken)
+    private async Task CopyArtifactsAsync(IMachine vm, SuiteDefinition suite, string guestDirectory, SuiteRunOptions options, CancellationToken cancellationToken)
     {
         var root = Path.GetFullPath(Path.Combine(options.ResultsDirectory, suite.Name)) + Path.DirectorySeparatorChar;
         foreach (var artifact in suite.Artifacts)
@@ -201,9 +198,9 @@ public sealed class SuiteRunner(TextWriter log)
 
             try
             {
-                await new CodeSync(vm.Ssh, log).DownloadAsync($"{guestDirectory}/{artifact}", target, cancellationToken).ConfigureAwait(false);
+                await vm.Shell.DownloadAsync($"{guestDirectory}/{artifact}", target, cancellationToken).ConfigureAwait(false);
             }
-            catch (SshConnectionException e)
+            catch (GuestConnectionException e)
             {
                 log.WriteLine($"Artifact '{artifact}' was not copied back: {e.Message}");
             }

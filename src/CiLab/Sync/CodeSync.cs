@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using CiLab.Machines;
 using CiLab.Processes;
 using CiLab.Ssh;
 
@@ -57,7 +58,7 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log, string? stat
         {
             result = await RsyncAsync(arguments, local: false, cancellationToken).ConfigureAwait(false);
         }
-        catch (SshConnectionException e) when (e.Detail.Contains("code 127", StringComparison.Ordinal) || e.Detail.Contains("rsync: not found", StringComparison.Ordinal) || e.Detail.Contains("command not found", StringComparison.Ordinal))
+        catch (GuestConnectionException e) when (e.Detail.Contains("code 127", StringComparison.Ordinal) || e.Detail.Contains("rsync: not found", StringComparison.Ordinal) || e.Detail.Contains("command not found", StringComparison.Ordinal))
         {
             // Asking first would cost a round trip on every sync; a guest without rsync is the rare case.
             return await TarAsync(hostDirectory, guestDirectory, extraExcludes, clock, cancellationToken).ConfigureAwait(false);
@@ -96,7 +97,7 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log, string? stat
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new SshConnectionException(ssh.VmName, $"copying {guestPath} from the guest did not finish within {DownloadTimeout.TotalMinutes:0} minutes.");
+            throw new GuestConnectionException(ssh.VmName, $"copying {guestPath} from the guest did not finish within {DownloadTimeout.TotalMinutes:0} minutes.");
         }
     }
 
@@ -112,7 +113,7 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log, string? stat
         var result = await Command.Create("rsync").WithArguments(arguments).WithValidation(false).WithOutputLimit(int.MaxValue).ExecuteAsync(cancellationToken).ConfigureAwait(false);
         if (!result.IsSuccess)
         {
-            throw new SshConnectionException(ssh.VmName, $"rsync exited with code {result.ExitCode}: {result.StandardError.Trim()}");
+            throw new GuestConnectionException(ssh.VmName, $"rsync exited with code {result.ExitCode}: {result.StandardError.Trim()}");
         }
 
         return result;
@@ -147,7 +148,7 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log, string? stat
                 .WithValidation(false).ExecuteAsync(cancellationToken).ConfigureAwait(false);
             if (upload.ExitCode == 255)
             {
-                throw new SshConnectionException(ssh.VmName, upload.StandardError.Trim());
+                throw new GuestConnectionException(ssh.VmName, upload.StandardError.Trim());
             }
 
             if (upload.StandardOutput.Trim() != "applied")

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CiLab.Machines;
 using CiLab.Processes;
 
 namespace CiLab.Tests.Processes;

@@ -165,10 +165,10 @@ public sealed class ScenarioTests : IDisposable
         Assert.Throws<ArgumentException>(() => scenario.Step("first", (_, _) => Task.CompletedTask));
     }
 
-    private List<VirtualMachine> Machines(params string[] names)
+    private List<QemuMachine> Machines(params string[] names)
     {
         var state = new LabState(_directory);
         var image = new BootableImage { Id = "test", DiskPath = "/nonexistent.qcow2" };
-        return [.. names.Select(n => new VirtualMachine(new VmDefinition { Name = n, Image = "test" }, image, state, TextWriter.Null))];
+        return [.. names.Select(n => new QemuMachine(new VmDefinition { Name = n, Image = "test" }, image, state, TextWriter.Null))];
     }
 }

@@ -1,4 +1,4 @@
-namespace CiLab.Ssh;
+namespace CiLab.Machines;
 
 /// <summary>What a guest command left behind.</summary>
 /// <param name="ExitCode">Its exit code.</param>

@@ -1,4 +1,4 @@
-namespace CiLab.Qemu;
+namespace CiLab.Machines;
 
 /// <summary>Whether a VM's QEMU is running.</summary>
 public enum VmRunState

@@ -1,4 +1,4 @@
-namespace CiLab.Qemu;
+namespace CiLab.Machines;
 
 /// <summary>Another run holds the VM, and this one was told not to wait.</summary>
 public sealed class VmBusyException(string vmName, string holder)

@@ -5,7 +5,7 @@ using CiLab.Ssh;
 
 namespace CiLab.Qemu;
 
-public sealed partial class VirtualMachine
+public sealed partial class QemuMachine
 {
     private IEnumerable<string> QemuArguments(string accelerator, int sshPort, List<PortForward> forwards, string? fromSnapshot)
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using CiLab.Host;
 using CiLab.Images;
 using CiLab.Labs;
+using CiLab.Machines;
 using CiLab.Processes;
 using CiLab.Ssh;
 
@@ -13,10 +14,10 @@ namespace CiLab.Qemu;
 /// 127.0.0.1, the serial console in a log, QMP on a unix socket in a 0700 folder. Start waits until SSH
 /// answers and fails fast, with the console's last lines, when the guest dies or panics.
 /// </summary>
-public sealed partial class VirtualMachine
+public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, ISerialConsole, ILiveSnapshots
 {
-    /// <summary>The id of the VM's one network device (user-mode networking), for QMP's set_link.</summary>
-    public const string NetworkDeviceId = "net0";
+    // The id of the VM's one network device (user-mode networking), for QMP's set_link.
+    private const string NetworkDeviceId = "net0";
 
     private const int ConsoleTailLines = 40;
     private readonly LabState _state;
@@ -24,7 +25,7 @@ public sealed partial class VirtualMachine
     private readonly HashSet<string> _damageReported = [];
 
     /// <summary>Describes VM <paramref name="definition"/> booting <paramref name="image"/>, with state in <paramref name="state"/>.</summary>
-    public VirtualMachine(VmDefinition definition, BootableImage image, LabState state, TextWriter log)
+    public QemuMachine(VmDefinition definition, BootableImage image, LabState state, TextWriter log)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(state);
@@ -32,7 +33,8 @@ public sealed partial class VirtualMachine
         Image = image;
         _state = state;
         _log = log;
-        Directory = state.VmDirectory(definition.Name);
+        StateDirectory = state.VmDirectory(definition.Name);
+        Profile = GuestProfiles.Find(definition.Guest) ?? throw new ArgumentException($"VM '{definition.Name}': no guest profile '{definition.Guest}'.", nameof(definition));
         RuntimeDirectory = state.VmRuntimeDirectory(definition.Name);
     }
 
@@ -42,30 +44,39 @@ public sealed partial class VirtualMachine
     /// <summary>The image it boots.</summary>
     public BootableImage Image { get; }
 
+    /// <inheritdoc/>
+    public string ImageId => Image.Id;
+
+    /// <inheritdoc/>
+    public IGuestProfile Profile { get; }
+
+    /// <inheritdoc/>
+    public TimeSpan ResumeTimeout => TimeSpan.FromSeconds(60);
+
     /// <summary>Its name.</summary>
     public string Name => Definition.Name;
 
-    /// <summary>Persistent files: overlay, serial log, metadata.</summary>
-    public string Directory { get; }
+    /// <summary>Persistent files: overlay, serial log, metadata, sync manifests.</summary>
+    public string StateDirectory { get; }
 
     /// <summary>Runtime files: QMP socket, pid file, owner, SSH control socket.</summary>
     public string RuntimeDirectory { get; }
 
     /// <summary>The overlay disk (the only disk the VM writes).</summary>
-    public string OverlayPath => Path.Combine(Directory, "disk.qcow2");
+    public string OverlayPath => Path.Combine(StateDirectory, "disk.qcow2");
 
     /// <summary>The serial console log of the current (or last) boot.</summary>
-    public string SerialLogPath => Path.Combine(Directory, "serial.log");
+    public string SerialLogPath => Path.Combine(StateDirectory, "serial.log");
 
     private string PidPath => Path.Combine(RuntimeDirectory, "qemu.pid");
 
-    private string SeedPath => Path.Combine(Directory, "seed.iso");
+    private string SeedPath => Path.Combine(StateDirectory, "seed.iso");
 
     private string QmpPath => Path.Combine(RuntimeDirectory, "qmp.sock");
 
     private string RunInfoPath => Path.Combine(RuntimeDirectory, "run.json");
 
-    private string MetadataPath => Path.Combine(Directory, "vm.json");
+    private string MetadataPath => Path.Combine(StateDirectory, "vm.json");
 
     /// <summary>
     /// When another run holds this VM: wait until it ends (true, the default) or fail at once with
@@ -75,11 +86,14 @@ public sealed partial class VirtualMachine
 
     private string LockPath => Path.Combine(_state.RuntimeRoot, Name + ".lock");
 
-    /// <summary>SSH to the VM as its lab user (valid while it runs).</summary>
-    public SshClient Ssh => new(Name, Endpoint(Definition.User));
+    /// <summary>OpenSSH to the VM as its lab user (valid while it runs), with its endpoint for other OpenSSH tools.</summary>
+    public SshClient Ssh => new(Name, Endpoint(Definition.User), Profile, _log);
 
-    /// <summary>SSH to the VM as root.</summary>
-    public SshClient RootSsh => new(Name, Endpoint("root"));
+    /// <inheritdoc/>
+    public IGuestShell Shell => Ssh;
+
+    /// <inheritdoc/>
+    public IGuestShell RootShell => new SshClient(Name, Endpoint("root"), Profile, _log);
 
     /// <summary>
     /// Creates the overlay over the base image when it is missing or the base image changed.
@@ -115,12 +129,13 @@ public sealed partial class VirtualMachine
     }
 
     /// <summary>
-    /// Starts the VM and waits until SSH answers. <paramref name="detached"/> VMs outlive this process;
-    /// owned ones are stopped when it ends. <paramref name="fromSnapshot"/> resumes a saved snapshot instead of booting.
+    /// Starts the VM and waits until SSH answers. Detached VMs outlive this process; owned ones are stopped when it ends.
     /// </summary>
     /// <exception cref="VmException">QEMU would not start (a port in use, say), the guest died or panicked, or it was not ready in time.</exception>
-    public async Task StartAsync(bool detached, string? fromSnapshot, CancellationToken cancellationToken)
+    public async Task StartAsync(MachineStartOptions options, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        var (detached, fromSnapshot) = (options.Detached, options.FromSnapshot);
         await AcquireAsync(cancellationToken).ConfigureAwait(false);
         ReapIfOrphaned();
         if (IsRunning() && ReadRunInfo() is null)
@@ -179,7 +194,7 @@ public sealed partial class VirtualMachine
         _log.WriteLine($"VM '{Name}' started ({accelerator}, ssh on 127.0.0.1:{port}); waiting for SSH{(fromSnapshot is null ? " (boot)" : $" (resuming '{fromSnapshot}')")}.");
         try
         {
-            await WaitUntilReadyAsync(fromSnapshot is null ? Definition.BootTimeout : TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+            await WaitUntilReadyAsync(fromSnapshot is null ? Definition.BootTimeout : ResumeTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -197,7 +212,7 @@ public sealed partial class VirtualMachine
     public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var ssh = Ssh;
+        var ssh = Shell;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -206,7 +221,7 @@ public sealed partial class VirtualMachine
                 throw new VmException($"VM '{Name}' died while booting (QEMU exited).{ConsoleTail()}");
             }
 
-            if (File.Exists(SerialLogPath) && ReadSerial().Contains("Kernel panic", StringComparison.Ordinal))
+            if (File.Exists(SerialLogPath) && ReadSerial() is var console && Profile.PanicPatterns.Any(p => console.Contains(p, StringComparison.Ordinal)))
             {
                 throw new VmException($"VM '{Name}' panicked while booting.{ConsoleTail()}");
             }
@@ -242,7 +257,7 @@ public sealed partial class VirtualMachine
             return;
         }
 
-        await Ssh.CloseMasterAsync(cancellationToken).ConfigureAwait(false);
+        await Shell.ReconnectAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await using var qmp = await QmpClient.ConnectAsync(QmpPath, cancellationToken).ConfigureAwait(false);
@@ -295,12 +310,26 @@ public sealed partial class VirtualMachine
         RefuseIfReadOnly("destroy");
         await AcquireAsync(cancellationToken).ConfigureAwait(false);
         await StopAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
-        System.IO.Directory.Delete(Directory, recursive: true);
+        System.IO.Directory.Delete(StateDirectory, recursive: true);
         System.IO.Directory.Delete(RuntimeDirectory, recursive: true);
     }
 
+    /// <inheritdoc/>
+    public async Task SetLinkAsync(bool up, CancellationToken cancellationToken)
+    {
+        await using var qmp = await ConnectQmpAsync(cancellationToken).ConfigureAwait(false);
+        await qmp.SetLinkAsync(NetworkDeviceId, up, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task ResetAsync(CancellationToken cancellationToken)
+    {
+        await using var qmp = await ConnectQmpAsync(cancellationToken).ConfigureAwait(false);
+        await qmp.SystemResetAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Connects to the VM's QMP socket.</summary>
-    public async Task<QmpClient> ConnectQmpAsync(CancellationToken cancellationToken)
+    internal async Task<QmpClient> ConnectQmpAsync(CancellationToken cancellationToken)
     {
         if (!IsRunning())
         {

@@ -1,6 +1,6 @@
 using CiLab.Labs;
 
-namespace CiLab.Ssh;
+namespace CiLab.Machines;
 
 /// <summary>A command to run in a guest: shell script text, where, with what environment and privileges, for how long.</summary>
 public sealed record GuestCommand

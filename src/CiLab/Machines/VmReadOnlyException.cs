@@ -1,4 +1,4 @@
-namespace CiLab.Qemu;
+namespace CiLab.Machines;
 
 /// <summary>An operation that changes or stops a VM was refused because the lab marks the VM read-only.</summary>
 public sealed class VmReadOnlyException(string vm, string operation)

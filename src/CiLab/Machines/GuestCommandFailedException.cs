@@ -1,8 +1,8 @@
-namespace CiLab.Ssh;
+namespace CiLab.Machines;
 
 /// <summary>A guest command exited non-zero; the message shows the VM, the command and the end of its output.</summary>
 public sealed class GuestCommandFailedException(string vm, GuestCommand command, GuestCommandResult result)
-    : Exception($"In VM '{vm}', '{command.Script}' exited with code {result.ExitCode}." + Tail(result))
+    : CiLabException($"In VM '{vm}', '{command.Script}' exited with code {result.ExitCode}." + Tail(result))
 {
     /// <summary>The result, with exit code and output.</summary>
     public GuestCommandResult Result { get; } = result;

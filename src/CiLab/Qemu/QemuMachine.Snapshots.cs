@@ -1,9 +1,10 @@
 using CiLab.Labs;
+using CiLab.Machines;
 using CiLab.Processes;
 
 namespace CiLab.Qemu;
 
-public sealed partial class VirtualMachine
+public sealed partial class QemuMachine
 {
     /// <summary>Saves a live snapshot (RAM and disk) named <paramref name="name"/> into the overlay.</summary>
     public async Task SnapshotAsync(string name, CancellationToken cancellationToken)
@@ -49,7 +50,7 @@ public sealed partial class VirtualMachine
         await AcquireAsync(cancellationToken).ConfigureAwait(false);
         if (!IsRunning())
         {
-            await StartAsync(detached: false, fromSnapshot: name, cancellationToken).ConfigureAwait(false);
+            await StartAsync(new MachineStartOptions { FromSnapshot = name }, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -59,8 +60,8 @@ public sealed partial class VirtualMachine
         }
 
         // The multiplexed connection's TCP state went back in time with the guest.
-        await Ssh.CloseMasterAsync(cancellationToken).ConfigureAwait(false);
-        await RootSsh.CloseMasterAsync(cancellationToken).ConfigureAwait(false);
-        await WaitUntilReadyAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        await Shell.ReconnectAsync(cancellationToken).ConfigureAwait(false);
+        await RootShell.ReconnectAsync(cancellationToken).ConfigureAwait(false);
+        await WaitUntilReadyAsync(ResumeTimeout, cancellationToken).ConfigureAwait(false);
     }
 }

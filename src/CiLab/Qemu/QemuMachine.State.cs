@@ -3,11 +3,12 @@ using System.Globalization;
 using System.Text.Json;
 using CiLab.Host;
 using CiLab.Labs;
+using CiLab.Machines;
 using CiLab.Processes;
 
 namespace CiLab.Qemu;
 
-public sealed partial class VirtualMachine
+public sealed partial class QemuMachine
 {
     /// <summary>Running, stopped or crashed, with process, port, uptime, accelerator and owner.</summary>
     public VmStatus GetStatus()
@@ -16,7 +17,7 @@ public sealed partial class VirtualMachine
         if (IsRunning() && run is not null)
         {
             var owner = run.OwnerPid is { } p ? $"pid {p}" : "detached";
-            return new VmStatus(Name, VmRunState.Running, run.Pid, run.SshPort, DateTimeOffset.UtcNow - run.Started, run.Accelerator, owner);
+            return new VmStatus(Name, VmRunState.Running, run.Pid, $"127.0.0.1:{run.SshPort}", DateTimeOffset.UtcNow - run.Started, run.Accelerator, owner);
         }
 
         return new VmStatus(Name, run is null ? VmRunState.Stopped : VmRunState.Crashed, null, null, null, run?.Accelerator, null);
@@ -79,13 +80,16 @@ public sealed partial class VirtualMachine
     }
 
     // The guest writes the console: it can write gigabytes. Only its end is read, often.
-    private string ReadSerial() => ReadSerialFrom(0, 256 * 1024).Text;
+    private string ReadSerial() => ReadConsole(0, 256 * 1024).Text;
 
-    /// <summary>
-    /// The serial console from byte <paramref name="offset"/> on, at most the last <paramref name="limit"/> bytes of it
-    /// (0 when a QEMU restarted meanwhile began a new, shorter log), and the offset where it ended.
-    /// </summary>
-    internal (string Text, long End) ReadSerialFrom(long offset, int limit)
+    /// <inheritdoc/>
+    public string Diagnostics() => ConsoleTail();
+
+    /// <inheritdoc/>
+    public long ConsoleEnd() => File.Exists(SerialLogPath) ? new FileInfo(SerialLogPath).Length : 0;
+
+    /// <inheritdoc/>
+    public (string Text, long End) ReadConsole(long offset, int limit)
     {
         try
         {
