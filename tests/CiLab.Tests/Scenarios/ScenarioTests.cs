@@ -1,23 +1,18 @@
-using CiLab.Images;
-using CiLab.Labs;
-using CiLab.Qemu;
+using CiLab.Machines;
 using CiLab.Scenarios;
 using CiLab.Testing;
+using CiLab.Tests.Machines;
 
 namespace CiLab.Tests.Scenarios;
 
 /// <summary>
-/// The scenario engine's bookkeeping: outcomes, dependencies, timeouts, cross-VM checks, parallelism. The steps here do
-/// not touch their VMs (the machines are never started); the fault and guest-command side runs against real guests in
-/// the integration tests.
+/// The scenario engine's bookkeeping through test doubles of the machine seam: outcomes, dependencies, timeouts,
+/// cross-VM checks, parallelism, faults a backend cannot inject. The faults themselves run against real guests in the
+/// integration tests.
 /// </summary>
-public sealed class ScenarioTests : IDisposable
+public sealed class ScenarioTests
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("cilab-scenario-").FullName;
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
     public async Task Every_step_and_vm_becomes_a_case_with_its_outcome_message_and_output()
@@ -165,10 +160,65 @@ public sealed class ScenarioTests : IDisposable
         Assert.Throws<ArgumentException>(() => scenario.Step("first", (_, _) => Task.CompletedTask));
     }
 
-    private List<QemuMachine> Machines(params string[] names)
+    [Fact]
+    public async Task A_fault_the_backend_cannot_inject_errs_the_step_with_that_sentence()
     {
-        var state = new LabState(_directory);
-        var image = new BootableImage { Id = "test", DiskPath = "/nonexistent.qcow2" };
-        return [.. names.Select(n => new QemuMachine(new VmDefinition { Name = n, Image = "test" }, image, state, TextWriter.Null))];
+        var scenario = new Scenario("faults");
+        scenario.Step("cable out", (vm, ct) => vm.Faults.LinkDownAsync(ct));
+        scenario.Step("reset", (vm, ct) => vm.Faults.ResetAsync(ct));
+        scenario.Step("console", (vm, ct) => vm.WaitForConsoleAsync("login:", TimeSpan.FromSeconds(1), ct));
+
+        var report = (await scenario.RunAsync(Machines("a"), new ScenarioRunOptions(), Ct)).Report;
+
+        Assert.Equal(
+            ["VM 'a' cannot pull its network cable: its backend (fake) does not offer it.", "VM 'a' cannot be reset: its backend (fake) does not offer it.", "VM 'a' cannot show its serial console: its backend (fake) does not offer it."],
+            report.Cases.Select(c => c.Message));
+        Assert.All(report.Cases, c => Assert.Equal(TestOutcome.Errored, c.Outcome));
     }
+
+    [Fact]
+    public async Task A_reboot_waits_for_a_new_boot_id_through_the_guest_profile_and_a_step_restores_its_snapshot_first()
+    {
+        var vm = new FakeMachine("a") { Running = true };
+        var boots = 0;
+        vm.OnRun = (command, _) => Task.FromResult(command.Script switch
+        {
+            "cat /proc/sys/kernel/random/boot_id" => new GuestCommandResult(0, $"boot-{boots}\n", string.Empty, TimeSpan.Zero),
+            "systemctl reboot" => Reboot(),
+            var probe when probe.Contains("boot_id", StringComparison.Ordinal) => new GuestCommandResult(probe.Contains($"'boot-{boots}'", StringComparison.Ordinal) ? 1 : 0, string.Empty, string.Empty, TimeSpan.Zero),
+            _ => new GuestCommandResult(127, string.Empty, "not found", TimeSpan.Zero),
+        });
+        var scenario = new Scenario("reboot");
+        scenario.Step("reboots", (context, ct) => context.Faults.RebootAsync(ct)).FromSnapshot("clean");
+
+        var report = (await scenario.RunAsync([vm], new ScenarioRunOptions(), Ct)).Report;
+
+        Assert.Equal(TestOutcome.Passed, Assert.Single(report.Cases).Outcome);
+        Assert.Equal(1, boots);
+        Assert.Equal("restore clean", vm.Calls[0]);
+        Assert.Contains("run systemctl reboot", vm.Calls);
+
+        GuestCommandResult Reboot()
+        {
+            boots++;
+            return new GuestCommandResult(0, string.Empty, string.Empty, TimeSpan.Zero);
+        }
+    }
+
+    [Fact]
+    public async Task A_reboot_after_which_the_boot_id_never_changes_fails_the_step()
+    {
+        var vm = new FakeMachine("a", bootTimeout: TimeSpan.FromSeconds(2)) { Running = true };
+        vm.OnRun = (command, _) => Task.FromResult(new GuestCommandResult(command.Script.StartsWith("test ", StringComparison.Ordinal) ? 1 : 0, "same-boot\n", string.Empty, TimeSpan.Zero));
+        var scenario = new Scenario("reboot");
+        scenario.Step("reboots", (context, ct) => context.Faults.RebootAsync(ct)).WithTimeout(TimeSpan.FromSeconds(30));
+
+        var report = (await scenario.RunAsync([vm], new ScenarioRunOptions(), Ct)).Report;
+
+        var failed = Assert.Single(report.Cases);
+        Assert.Equal(TestOutcome.Failed, failed.Outcome);
+        Assert.Contains("did not come back after a reboot", failed.Message, StringComparison.Ordinal);
+    }
+
+    private static List<IMachine> Machines(params string[] names) => [.. names.Select(n => (IMachine)new FakeMachine(n) { Running = true })];
 }
