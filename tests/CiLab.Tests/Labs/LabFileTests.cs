@@ -1,5 +1,7 @@
 using CiLab.Labs;
+using CiLab.Machines;
 using CiLab.Testing;
+using CiLab.Tests.Machines;
 
 namespace CiLab.Tests.Labs;
 
@@ -79,6 +81,9 @@ public sealed class LabFileTests
         { "vms:\n  - name: a\n    image: x\nsuites:\n  - name: s\n    vm: a\n    run: make\n    env:\n      BAD-NAME: x\n", "suites[0].env", 9, "is not an environment variable name" },
         { "vms:\n  - name: a\n    image: x\n    boot-timeout: 99999999999999999999h\n", "vms[0].boot-timeout", 4, "not a duration" },
         { "vms:\n  - name: a\n    image: x\n    memory: 99999999999999999999999T\n", "vms[0].memory", 4, "is not a size" },
+        { "vms:\n  - name: a\n    image: x\n    backend: vmware\n", "vms[0].backend", 4, "'vmware' is not one of qemu" },
+        { "vms:\n  - name: a\n    image: x\n    guest: windows\n", "vms[0].guest", 4, "'windows' is not one of linux" },
+        { "vms:\n  - name: a\n    image: x\n    accelerator: hvf\n", "vms[0].accelerator", 4, "'hvf' is not one of auto, kvm, tcg" },
     };
 
     [Theory]
@@ -90,6 +95,30 @@ public sealed class LabFileTests
         Assert.Equal(line, error.Line);
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.Contains($"/labs/lab.yaml:{line}:", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_registered_backend_can_be_named_and_runs_its_vms_and_their_status()
+    {
+        MachineBackends.Register(new FakeBackend());
+        var directory = Directory.CreateTempSubdirectory("cilab-backend-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "disk.qcow2"), string.Empty);
+            var definition = LabFile.Parse("images:\n  - name: x\n    path: disk.qcow2\nvms:\n  - name: a\n    image: x\n    backend: fake-for-tests\n  - name: b\n    image: x\n", Path.Combine(directory, "lab.yaml"));
+            var lab = await Lab.OpenAsync(definition, TextWriter.Null, cache: null, TestContext.Current.CancellationToken);
+
+            var machine = await lab.MachineAsync("a", TestContext.Current.CancellationToken);
+
+            Assert.IsType<FakeMachine>(machine);
+            Assert.Equal(["fake-for-tests", "qemu"], definition.Vms.Select(v => v.Backend));
+            Assert.Equal(["a Running", "b Stopped"], Lab.ReadStatus(definition, []).Select(s => $"{s.Name} {s.State}"));
+            Assert.Throws<ArgumentException>(() => MachineBackends.Register(new FakeBackend()));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]
@@ -139,5 +168,14 @@ public sealed class LabFileTests
 
         var lab = LabFile.Load(Path.Combine(root, "lab.yaml"));
         Assert.Equal(TestOutputFormat.GoTestJson, lab.Suite("phase4").Format);
+    }
+
+    private sealed class FakeBackend : IMachineBackend
+    {
+        public string Name => "fake-for-tests";
+
+        public Task<IMachine> CreateAsync(Lab lab, VmDefinition vm, CancellationToken cancellationToken) => Task.FromResult<IMachine>(new FakeMachine(vm.Name));
+
+        public VmStatus ReadStatus(LabState state, VmDefinition vm) => new(vm.Name, VmRunState.Running, null, "192.0.2.7:22", null, null, null);
     }
 }
