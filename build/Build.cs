@@ -75,7 +75,7 @@ internal sealed partial class Build : NukeBuild
         .DependsOn(Compile)
         .Executes(async ct =>
         {
-            foreach (var project in new[] { "src/CiLab/CiLab.csproj", "src/CiLab.Cli/CiLab.Cli.csproj" })
+            foreach (var project in new[] { "src/CiLab/CiLab.csproj", "src/CiLab.Cli/CiLab.Cli.csproj", "src/CiLab.Xunit/CiLab.Xunit.csproj" })
             {
                 await Dotnet(ct, "pack", Path.Combine(RootDirectory, project), "--no-build", "-c", Configuration.ToString(), "-nologo");
             }

@@ -83,5 +83,18 @@ public sealed class TestPhase4FlowTests : IDisposable
         Assert.Equal(0, GuestLab.QemuProcessesFor("phase4"));
     }
 
+    [Theory]
+    [InlineData("--skip", "SyncCode")]
+    [InlineData("--skip")]
+    public async Task TestPhase4_with_its_preparation_skipped_and_the_vm_stopped_stops_with_one_sentence(params string[] skip)
+    {
+        var run = new BuildRun(["TestPhase4", .. skip]);
+
+        Assert.NotEqual(0, await run.ExitCodeAsync(TimeSpan.FromMinutes(6)));
+        Assert.Contains("VM 'phase4' is not running, so suite 'phase4' has nowhere to run", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", run.Output, StringComparison.Ordinal);
+        Assert.Equal(0, GuestLab.QemuProcessesFor("phase4"));
+    }
+
     public void Dispose() => Directory.Delete(_results, recursive: true);
 }
