@@ -3,7 +3,7 @@ using System.Text;
 namespace CiLab.Images;
 
 /// <summary>A cloud-init NoCloud seed: user-data (the lab's user and key), meta-data and network-config on a <c>cidata</c> volume.</summary>
-public static class CloudInitSeed
+internal static class CloudInitSeed
 {
     /// <summary>Writes the seed ISO for a VM named <paramref name="vm"/> with <paramref name="user"/> and <paramref name="authorizedKey"/>.</summary>
     public static void Write(string path, string vm, string user, string authorizedKey)

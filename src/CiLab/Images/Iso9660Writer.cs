@@ -7,7 +7,7 @@ namespace CiLab.Images;
 /// Writes a small ISO 9660 volume with Joliet names: enough for a cloud-init NoCloud seed (a flat folder of a few
 /// files, labelled <c>cidata</c>), so that no genisoimage or xorriso is needed on the host.
 /// </summary>
-public static class Iso9660Writer
+internal static class Iso9660Writer
 {
     private const int Sector = 2048;
 

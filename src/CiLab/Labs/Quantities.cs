@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace CiLab.Labs;
 
 /// <summary>Sizes (<c>512M</c>, <c>2G</c>) and durations (<c>90s</c>, <c>10m</c>, <c>1h</c>) as lab files write them.</summary>
-public static partial class Quantities
+internal static partial class Quantities
 {
     /// <summary>Bytes in <paramref name="text"/> (K, M, G, T; binary units; optional "iB"/"B"), or null when it is not a size.</summary>
     public static long? ParseSize(string text)

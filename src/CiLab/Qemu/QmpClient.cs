@@ -9,7 +9,7 @@ namespace CiLab.Qemu;
 /// A client for QEMU's machine protocol over its unix socket: the greeting and capabilities negotiation,
 /// commands with typed errors, and events as an async stream.
 /// </summary>
-public sealed class QmpClient : IAsyncDisposable
+internal sealed class QmpClient : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly StreamReader _reader;

@@ -5,4 +5,4 @@ namespace CiLab.Qemu;
 /// <summary>An asynchronous QMP event (SHUTDOWN, POWERDOWN, RESET, STOP, RESUME, ...).</summary>
 /// <param name="Name">The event's name.</param>
 /// <param name="Data">Its data, when it has any.</param>
-public sealed record QmpEvent(string Name, JsonElement? Data);
+internal sealed record QmpEvent(string Name, JsonElement? Data);

@@ -1,7 +1,7 @@
 namespace CiLab.Qemu;
 
 /// <summary>QEMU answered a QMP command with an error.</summary>
-public sealed class QmpException(string command, string errorClass, string description)
+internal sealed class QmpException(string command, string errorClass, string description)
     : CiLabException($"QMP {command} failed: {errorClass}: {description}")
 {
     /// <summary>QEMU's error class, e.g. <c>GenericError</c>.</summary>

@@ -3,7 +3,7 @@ using CiLab.Processes;
 namespace CiLab.Ssh;
 
 /// <summary>Creates ed25519 key pairs with ssh-keygen (private key 0600, never printed).</summary>
-public static class SshKeys
+internal static class SshKeys
 {
     /// <summary>Makes sure an ed25519 key exists at <paramref name="privateKeyPath"/> (and .pub beside it); returns the public key line.</summary>
     public static async Task<string> EnsureAsync(string privateKeyPath, string comment, CancellationToken cancellationToken)
