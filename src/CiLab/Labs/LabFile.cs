@@ -13,6 +13,11 @@ namespace CiLab.Labs;
 public sealed partial class LabFile
 {
     internal static readonly string[] TopKeys = ["images", "vms", "suites", "sync"];
+    // What a key left out means: the model's own defaults, written once, in the model.
+    private static readonly ImageDefinition ImageDefaults = new() { Name = string.Empty };
+    private static readonly VmDefinition VmDefaults = new() { Name = string.Empty, Image = string.Empty };
+    private static readonly SuiteDefinition SuiteDefaults = new() { Name = string.Empty, Vm = string.Empty, Run = string.Empty };
+
     internal static readonly string[] ImageKeys = ["name", "recipe", "path", "url", "sha256", "suite", "packages", "disk", "provision", "cloud-init"];
     internal static readonly string[] VmKeys = ["name", "image", "cpus", "memory", "ssh-port", "ports", "user", "elevation", "read-only", "boot-timeout", "accelerator", "backend", "guest"];
     internal static readonly string[] SuiteKeys = ["name", "vm", "run", "directory", "elevation", "format", "timeout", "env", "artifacts"];
@@ -134,11 +139,11 @@ public sealed partial class LabFile
             Path = path is null ? null : Path.Combine(_directory, path),
             Url = uri,
             Sha256 = sha256,
-            Suite = String(map, "suite", key) ?? "bookworm",
+            Suite = String(map, "suite", key) ?? ImageDefaults.Suite,
             Packages = Strings(map, "packages", key),
-            DiskBytes = Size(map, "disk", key, minimum: 256L << 20) ?? (4L << 30),
+            DiskBytes = Size(map, "disk", key, minimum: 256L << 20) ?? ImageDefaults.DiskBytes,
             Provision = provision is null ? null : Path.Combine(_directory, provision),
-            CloudInit = Bool(map, "cloud-init", key) ?? false,
+            CloudInit = Bool(map, "cloud-init", key) ?? ImageDefaults.CloudInit,
         };
     }
 
@@ -171,24 +176,24 @@ public sealed partial class LabFile
         {
             Name = name,
             Image = image,
-            Cpus = Int(map, "cpus", key, 1, 64) ?? 2,
-            MemoryBytes = Size(map, "memory", key, minimum: 64L << 20) ?? (1L << 30),
+            Cpus = Int(map, "cpus", key, 1, 64) ?? VmDefaults.Cpus,
+            MemoryBytes = Size(map, "memory", key, minimum: 64L << 20) ?? VmDefaults.MemoryBytes,
             SshPort = sshPort,
             Ports = ports,
-            User = User(map, key) ?? "cilab",
-            Elevation = ElevationOf(map, key) ?? Elevation.Doas,
-            ReadOnly = Bool(map, "read-only", key) ?? false,
-            BootTimeout = Duration(map, "boot-timeout", key) ?? TimeSpan.FromMinutes(3),
-            Accelerator = OneOf(map, "accelerator", key, ["auto", "kvm", "tcg"]),
-            Backend = OneOf(map, "backend", key, MachineBackends.Names, MachineBackends.Default),
-            Guest = OneOf(map, "guest", key, GuestProfiles.Names),
+            User = User(map, key) ?? VmDefaults.User,
+            Elevation = ElevationOf(map, key) ?? VmDefaults.Elevation,
+            ReadOnly = Bool(map, "read-only", key) ?? VmDefaults.ReadOnly,
+            BootTimeout = Duration(map, "boot-timeout", key) ?? VmDefaults.BootTimeout,
+            Accelerator = OneOf(map, "accelerator", key, ["auto", "kvm", "tcg"], VmDefaults.Accelerator),
+            Backend = OneOf(map, "backend", key, MachineBackends.Names, VmDefaults.Backend),
+            Guest = OneOf(map, "guest", key, GuestProfiles.Names, VmDefaults.Guest),
         };
     }
 
-    // A value from a fixed list; the first is the default unless one is given.
-    private string OneOf(YamlMappingNode map, string field, string key, IReadOnlyList<string> allowed, string? fallback = null)
+    // A value from a fixed list, or the model's default.
+    private string OneOf(YamlMappingNode map, string field, string key, IReadOnlyList<string> allowed, string fallback)
     {
-        var value = String(map, field, key) ?? fallback ?? allowed[0];
+        var value = String(map, field, key) ?? fallback;
         if (!allowed.Contains(value))
         {
             Error(Child(map, field)!.Start, $"{key}.{field}", $"'{value}' is not one of {string.Join(", ", allowed)}");
@@ -256,10 +261,10 @@ public sealed partial class LabFile
             Name = name,
             Vm = vm,
             Run = run,
-            Directory = RelativePath(map, "directory", key) ?? ".",
-            Elevation = ElevationOf(map, key) ?? Elevation.None,
-            Format = format ?? TestOutputFormat.ExitCode,
-            Timeout = Duration(map, "timeout", key) ?? TimeSpan.FromMinutes(30),
+            Directory = RelativePath(map, "directory", key) ?? SuiteDefaults.Directory,
+            Elevation = ElevationOf(map, key) ?? SuiteDefaults.Elevation,
+            Format = format ?? SuiteDefaults.Format,
+            Timeout = Duration(map, "timeout", key) ?? SuiteDefaults.Timeout,
             Environment = environment,
             Artifacts = RelativePaths(map, "artifacts", key),
         };

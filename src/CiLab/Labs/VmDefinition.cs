@@ -37,7 +37,7 @@ public sealed record VmDefinition
     public string Accelerator { get; init; } = "auto";
 
     /// <summary>What runs it: a registered backend's name (<c>qemu</c>, the default).</summary>
-    public string Backend { get; init; } = "qemu";
+    public string Backend { get; init; } = Machines.MachineBackends.Default;
 
     /// <summary>Its guest profile's name (<c>linux</c>, the default): how its OS is told to reboot, kill, wait.</summary>
     public string Guest { get; init; } = "linux";
