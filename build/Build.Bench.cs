@@ -4,6 +4,7 @@ using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Qemu;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CiLab.Build;
 
@@ -20,7 +21,7 @@ internal sealed partial class Build : NukeBuild
                 throw new TargetFailedException($"--bench-only: there is no section '{unknown}'; the sections are {string.Join(", ", sections)}.");
             }
 
-            await HostPrerequisites.EnsureAsync([new HostTool("gotestsum", "gotestsum"), new HostTool("time", "time"), new HostTool("python3", "python3-minimal")], Console.Out, ct);
+            await HostPrerequisites.EnsureAsync([new HostTool("gotestsum", "gotestsum"), new HostTool("time", "time"), new HostTool("python3", "python3-minimal")], LineLogger.Console, ct);
             var table = new BenchTable();
             var work = Path.Combine(ArtifactsDirectory, "bench", "work");
             var cilab = Path.Combine(RootDirectory, "src", "CiLab.Cli", "bin", Configuration.ToString(), "net10.0", "CiLab.Cli.dll");
@@ -76,7 +77,7 @@ internal sealed partial class Build : NukeBuild
 
         table.Add(new BenchRow("image size (qcow2 + kernel + initrd)", Directory.GetFiles(directory).Sum(f => new FileInfo(f).Length) / 1e6, "MB"));
         // A fresh builder: the lab itself remembers images it resolved, which would time nothing.
-        var hit = await Shell.TimeAsync(() => new Images.DebianImageBuilder(Images.ImageCache.Default(), TextWriter.Null).GetAsync(lab.Definition.Image(vm.Definition.Image), vm.Definition.User, lab.PublicKey, ct));
+        var hit = await Shell.TimeAsync(() => new Images.DebianImageBuilder(Images.ImageCache.Default(), NullLogger.Instance).GetAsync(lab.Definition.Image(vm.Definition.Image), vm.Definition.User, lab.PublicKey, ct));
         table.Add(new BenchRow("image cache hit", hit, "s", MaxRatio: null));
     }
 }

@@ -18,7 +18,7 @@ internal sealed partial class Build : NukeBuild
         .Executes(async ct =>
         {
             var suite = LabDefinition.Suite(Suite);
-            preparation = await new SuiteRunner(Console.Out).PrepareAsync(await MachineAsync(suite.Vm, ct), SuiteOptions(), ct);
+            preparation = await new SuiteRunner(LineLogger.Console).PrepareAsync(await MachineAsync(suite.Vm, ct), SuiteOptions(), ct);
         });
 
     Target TestPhase4 => _ => _
@@ -35,7 +35,7 @@ internal sealed partial class Build : NukeBuild
                     throw new TargetFailedException($"VM '{vm.Name}' is not running, so suite '{suite.Name}' has nowhere to run: let SyncCode restore and sync it (do not skip it), or start it (VmStart) and sync it (cilab sync) first.");
                 }
 
-                var result = await new SuiteRunner(Console.Out).RunAsync(vm, suite, SuiteOptions() with { EarlierPhases = preparation?.Phases ?? [] }, ct);
+                var result = await new SuiteRunner(LineLogger.Console).RunAsync(vm, suite, SuiteOptions() with { EarlierPhases = preparation?.Phases ?? [] }, ct);
                 PrintSuiteSummary(result);
                 new GitHubReporter(GitHubContext.FromEnvironment(), Console.Out).WriteActionsOutput(nameof(TestPhase4), result.Report, result.Phases);
                 if (!result.Report.IsSuccess)
@@ -59,11 +59,11 @@ internal sealed partial class Build : NukeBuild
         .DependsOn(VmSnapshot)
         .Executes(async ct =>
         {
-            await HostPrerequisites.EnsureAsync([new HostTool("git", "git")], Console.Out, ct);
+            await HostPrerequisites.EnsureAsync([new HostTool("git", "git")], LineLogger.Console, ct);
             var machines = await MachinesAsync(ct);
             try
             {
-                var (result, startup) = await UpgradeRun.RunAsync(machines, RootDirectory, Snapshot, UpgradeBreakRollback, Console.Out, ct);
+                var (result, startup) = await UpgradeRun.RunAsync(machines, RootDirectory, Snapshot, UpgradeBreakRollback, LineLogger.Console, ct);
                 var report = result.Report;
                 var path = Path.Combine(TestResultsDirectory, nameof(TestUpgrade) + ".xml");
                 JUnitWriter.WriteFile(report, path);

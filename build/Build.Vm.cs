@@ -127,8 +127,7 @@ internal sealed partial class Build : NukeBuild
     {
         if (lab is null)
         {
-            lab = await Lab.OpenAsync(LabDefinition, Console.Out, cache: null, ct);
-            lab.WaitWhenBusy = WaitForVm;
+            lab = await Lab.OpenAsync(LabDefinition, new LabOptions { Log = LineLogger.Console, WaitWhenBusy = WaitForVm }, ct);
         }
 
         return lab;

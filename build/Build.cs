@@ -111,7 +111,7 @@ internal sealed partial class Build : NukeBuild
         .Executes(() => File.WriteAllText(Path.Combine(RootDirectory, ".nuke", "build.schema.json"), BuildSchemaJson()));
 
     static Task EnsureHostAsync(CancellationToken ct) =>
-        HostPrerequisites.EnsureAsync([.. HostTool.Virtualization, .. HostTool.ImageBuilding], Console.Out, ct);
+        HostPrerequisites.EnsureAsync([.. HostTool.Virtualization, .. HostTool.ImageBuilding], LineLogger.Console, ct);
 
     async Task RunTestsAsync(CancellationToken ct)
     {

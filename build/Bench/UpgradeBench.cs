@@ -1,6 +1,7 @@
 using CiLab.Build.Upgrade;
 using CiLab.Machines;
 using CiLab.Scenarios;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CiLab.Build.Bench;
 
@@ -28,7 +29,7 @@ internal static class UpgradeBench
 
     private static async Task<(ScenarioResult Result, TimeSpan Startup)> RunAsync(IReadOnlyList<IMachine> machines, string rootDirectory, string snapshot, CancellationToken ct)
     {
-        var run = await UpgradeRun.RunAsync(machines, rootDirectory, snapshot, breakRollback: false, TextWriter.Null, ct);
+        var run = await UpgradeRun.RunAsync(machines, rootDirectory, snapshot, breakRollback: false, NullLogger.Instance, ct);
         if (!run.Result.Report.IsSuccess)
         {
             throw new InvalidOperationException($"The upgrade scenario failed during the benchmark ({run.Result.Report}); run ./nuke.sh TestUpgrade to see why.");

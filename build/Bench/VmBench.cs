@@ -5,6 +5,7 @@ using CiLab.Qemu;
 using CiLab.Ssh;
 using CiLab.Suites;
 using CiLab.Sync;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CiLab.Build.Bench;
 
@@ -59,7 +60,7 @@ internal static class VmBench
         // Sync of a 10,000-file, 60 MB tree.
         var tree = Path.Combine(workDirectory, "tree");
         MakeTree(tree);
-        var sync = new CodeSync(vm.Ssh, TextWriter.Null, vm.StateDirectory);
+        var sync = new CodeSync(vm.Ssh, NullLogger.Instance, vm.StateDirectory);
         var rsyncShell = $"rsync -az --delete -e {ShellQuoting.Quote("ssh " + sshOptions)} {ShellQuoting.Quote(tree + "/")} {vm.Ssh.Endpoint.Destination}:";
         var fullOurs = await Shell.TimeAsync(() => sync.SyncAsync(tree, "/home/cilab/bench-ours", [], ct));
         var fullShell = await Shell.TimeAsync(rsyncShell + "bench-shell/", ct);
@@ -78,7 +79,7 @@ internal static class VmBench
     {
         var options = new SuiteRunOptions { ProjectDirectory = lab.Definition.Directory, ResultsDirectory = results, ReportName = "BenchPhase4", SyncExcludes = lab.Definition.SyncExcludes };
         var touched = Path.Combine(lab.Definition.Directory, "examples", "mountlab", "internal", "worker", "bench_touch.go");
-        var runner = new SuiteRunner(TextWriter.Null);
+        var runner = new SuiteRunner(NullLogger.Instance);
         await vm.RestoreAsync("clean", ct);
         File.WriteAllText(touched, "package worker\n");
         SuiteRunResult result;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CiLab.Machines;
 using CiLab.Scenarios;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.Build.Upgrade;
 
@@ -9,7 +10,7 @@ static class UpgradeRun
 {
     /// <returns>The scenario's result, and how long bringing the VMs to the clean snapshot took.</returns>
     public static async Task<(ScenarioResult Result, TimeSpan Startup)> RunAsync(
-        IReadOnlyList<IMachine> machines, string rootDirectory, string snapshot, bool breakRollback, TextWriter log, CancellationToken ct)
+        IReadOnlyList<IMachine> machines, string rootDirectory, string snapshot, bool breakRollback, ILogger log, CancellationToken ct)
     {
         foreach (var vm in machines)
         {
@@ -26,7 +27,7 @@ static class UpgradeRun
         // Restore starts a stopped VM from the snapshot: both come up at once.
         await Task.WhenAll(machines.Select(vm => vm.RestoreAsync(snapshot, ct)));
         var startup = clock.Elapsed;
-        log.WriteLine($"{string.Join(" and ", machines.Select(m => m.Name))} at snapshot '{snapshot}' after {startup.TotalSeconds:0.0}s; config served at {server.GuestUrl("config.git")}");
+        log.LogInformation("{Line}", $"{string.Join(" and ", machines.Select(m => m.Name))} at snapshot '{snapshot}' after {startup.TotalSeconds:0.0}s; config served at {server.GuestUrl("config.git")}");
         var scenario = new UpgradeScenario(repository, server.GuestUrl("config.git"), fixture, breakRollback).Build();
         var result = await scenario.RunAsync(machines, new ScenarioRunOptions { Log = log }, ct);
         return (result, startup);

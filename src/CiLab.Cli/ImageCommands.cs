@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CiLab.Host;
 using CiLab.Images;
 using CiLab.Labs;
 
@@ -80,7 +81,7 @@ internal static class ImageCommands
     {
         try
         {
-            await action(await Lab.OpenAsync(LabFile.Load(path), output, cache: null, ct));
+            await action(await Lab.OpenAsync(LabFile.Load(path), new LabOptions { Log = new LineLogger(output) }, ct));
             return 0;
         }
         catch (Exception e) when (e is CiLabException or FileNotFoundException or ArgumentException)

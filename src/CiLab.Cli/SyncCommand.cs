@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Qemu;
@@ -20,9 +21,8 @@ internal static class SyncCommand
             try
             {
                 var definition = LabFile.Load(parse.GetValue(lab)!);
-                var opened = await Lab.OpenAsync(definition, output, cache: null, ct);
                 // Syncing under another run's suite would change its tree mid-test: refuse at once rather than wait.
-                opened.WaitWhenBusy = false;
+                var opened = await Lab.OpenAsync(definition, new LabOptions { Log = new LineLogger(output), WaitWhenBusy = false }, ct);
                 var machine = await opened.MachineAsync(parse.GetValue(vm) ?? definition.Vms[0].Name, ct);
                 await machine.AcquireAsync(ct);
                 if (!machine.IsRunning())

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Machines;
 
@@ -76,8 +77,7 @@ internal static class VmCommands
             try
             {
                 var definition = LabFile.Load(parse.GetValue(lab)!);
-                var opened = await Lab.OpenAsync(definition, output, cache: null, ct);
-                opened.WaitWhenBusy = !parse.GetValue(noWait);
+                var opened = await Lab.OpenAsync(definition, new LabOptions { Log = new LineLogger(output), WaitWhenBusy = !parse.GetValue(noWait) }, ct);
                 var selected = parse.GetValue(names) is { Length: > 0 } chosen ? chosen : [.. definition.Vms.Select(v => v.Name)];
                 var answer = destructive && !parse.GetValue(yes)
                     ? Host.Confirmation.Ask($"{name} {string.Join(", ", selected)}: this discards VM state. Continue?", output)

@@ -1,3 +1,4 @@
+using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Machines;
 using Xunit;
@@ -45,7 +46,7 @@ public abstract class LabMachineFixture(string labFile, string vmName, string sn
     public async ValueTask InitializeAsync()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        _lab = await Lab.OpenAsync(LabFile.Load(Locate(labFile)), Log, cache: null, cancellationToken).ConfigureAwait(false);
+        _lab = await Lab.OpenAsync(LabFile.Load(Locate(labFile)), new LabOptions { Log = new LineLogger(Log) }, cancellationToken).ConfigureAwait(false);
         _machine = await _lab.MachineAsync(vmName, cancellationToken).ConfigureAwait(false);
         if (await _machine.HasSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false))
         {

@@ -2,6 +2,7 @@ using CiLab.Host;
 using CiLab.Images;
 using CiLab.Labs;
 using CiLab.Qemu;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.IntegrationTests;
 
@@ -16,6 +17,8 @@ public sealed class GuestLab : IAsyncLifetime
     public string Directory { get; } = Path.Combine(RepositoryRoot, "artifacts", "integration-lab");
 
     public StringWriter Log { get; } = new();
+
+    public ILogger Logger => new LineLogger(Log);
 
     public Lab Lab { get; private set; } = null!;
 
@@ -33,7 +36,7 @@ public sealed class GuestLab : IAsyncLifetime
 
         System.IO.Directory.CreateDirectory(Directory);
         var definition = Definition([]);
-        Lab = await Lab.OpenAsync(definition, Log, cache: null, CancellationToken.None);
+        Lab = await Lab.OpenAsync(definition, new LabOptions { Log = Logger }, CancellationToken.None);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Image = await Lab.ImageAsync("debian", "cilab", CancellationToken.None);
         ImageTime = clock.Elapsed;
@@ -52,7 +55,7 @@ public sealed class GuestLab : IAsyncLifetime
     {
         var definition = new VmDefinition { Name = name, Image = "debian", Cpus = 1, MemoryBytes = 768L << 20, BootTimeout = TimeSpan.FromMinutes(3) };
         definition = change?.Invoke(definition) ?? definition;
-        var vm = new QemuMachine(definition, image ?? Image, Lab.State, Log);
+        var vm = new QemuMachine(definition, image ?? Image, Lab.State, Logger);
         vm.KillAsync().GetAwaiter().GetResult();
         return vm;
     }
@@ -86,7 +89,7 @@ public sealed class GuestLab : IAsyncLifetime
     {
         foreach (var name in Lab?.State.VmsWithRuntimeState() ?? [])
         {
-            new QemuMachine(new VmDefinition { Name = name, Image = "debian" }, Image, Lab!.State, Log).KillAsync().GetAwaiter().GetResult();
+            new QemuMachine(new VmDefinition { Name = name, Image = "debian" }, Image, Lab!.State, Logger).KillAsync().GetAwaiter().GetResult();
         }
     }
 

@@ -10,7 +10,7 @@ public sealed class HostPrerequisitesTests
     {
         var log = new StringWriter();
         var e = await Assert.ThrowsAsync<HostPrerequisitesMissingException>(() => HostPrerequisites.EnsureAsync(
-            [new HostTool("cilab-no-such-command", "cilab-no-such-package")], log, TestContext.Current.CancellationToken));
+            [new HostTool("cilab-no-such-command", "cilab-no-such-package")], new LineLogger(log), TestContext.Current.CancellationToken));
 
         Assert.Contains("cilab-no-such-package", e.Message, StringComparison.Ordinal);
         var lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);

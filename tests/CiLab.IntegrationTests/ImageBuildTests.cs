@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using CiLab.Host;
 using CiLab.Images;
 using CiLab.Labs;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CiLab.IntegrationTests;
 
@@ -12,7 +14,7 @@ public sealed class ImageBuildTests(GuestLab lab)
     public async Task A_second_request_for_the_same_image_is_a_cache_hit_in_under_a_second()
     {
         var clock = Stopwatch.StartNew();
-        var again = await new DebianImageBuilder(ImageCache.Default(), lab.Log).GetAsync(new ImageDefinition { Name = "debian", Recipe = "debian", DiskBytes = 2L << 30 }, "cilab", lab.Lab.PublicKey, Ct);
+        var again = await new DebianImageBuilder(ImageCache.Default(), lab.Logger).GetAsync(new ImageDefinition { Name = "debian", Recipe = "debian", DiskBytes = 2L << 30 }, "cilab", lab.Lab.PublicKey, Ct);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"cache hit took {clock.Elapsed}");
         Assert.Equal(lab.Image.Id, again.Id);
     }
@@ -22,7 +24,7 @@ public sealed class ImageBuildTests(GuestLab lab)
     {
         var cache = new ImageCache(Path.Combine(lab.Directory, "cache-missing-package"));
         var definition = new ImageDefinition { Name = "typo", Recipe = "debian", Packages = ["no-such-package-cilab"] };
-        var e = await Assert.ThrowsAsync<ImageBuildException>(() => new DebianImageBuilder(cache, TextWriter.Null).GetAsync(definition, "cilab", lab.Lab.PublicKey, Ct));
+        var e = await Assert.ThrowsAsync<ImageBuildException>(() => new DebianImageBuilder(cache, NullLogger.Instance).GetAsync(definition, "cilab", lab.Lab.PublicKey, Ct));
         Assert.Contains("no-such-package-cilab", e.Message, StringComparison.Ordinal);
         Assert.Empty(cache.List());
     }
@@ -34,7 +36,7 @@ public sealed class ImageBuildTests(GuestLab lab)
         var definition = new ImageDefinition { Name = "interrupted", Recipe = "debian", Packages = ["hello"] };
         using var cancellation = new CancellationTokenSource();
         var log = new SignalingWriter("extracting archives", cancellation);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new DebianImageBuilder(cache, log).GetAsync(definition, "cilab", lab.Lab.PublicKey, cancellation.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new DebianImageBuilder(cache, new LineLogger(log)).GetAsync(definition, "cilab", lab.Lab.PublicKey, cancellation.Token));
         Assert.True(log.Signaled, "the build was never seen running");
         Assert.Empty(cache.List());
         var clock = Stopwatch.StartNew();

@@ -1,6 +1,7 @@
 using CiLab.Machines;
 using CiLab.Ssh;
 using CiLab.Sync;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CiLab.IntegrationTests;
 
@@ -20,7 +21,7 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
         Write("secret.log", "ignored by .gitignore");
         Write(".gitignore", "*.log\n");
         Write("skip-me/data", "lab exclude");
-        var sync = new CodeSync(guest.Vm.Ssh, TextWriter.Null);
+        var sync = new CodeSync(guest.Vm.Ssh, NullLogger.Instance);
 
         var first = await sync.SyncAsync(_source, "/home/cilab/synced", ["skip-me/"], Ct);
         Assert.Equal(3, first.FilesTransferred);
@@ -41,7 +42,7 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
     {
         await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = "mkdir -p /tmp/out/reports && echo '<testsuites/>' > /tmp/out/reports/junit.xml && echo log > /tmp/out/run.log" }, Ct);
         var target = Path.Combine(_source, "back");
-        await new CodeSync(guest.Vm.Ssh, TextWriter.Null).DownloadAsync("/tmp/out/", target, Ct);
+        await new CodeSync(guest.Vm.Ssh, NullLogger.Instance).DownloadAsync("/tmp/out/", target, Ct);
         Assert.Equal("<testsuites/>\n", File.ReadAllText(Path.Combine(target, "reports", "junit.xml")));
         Assert.Equal("log\n", File.ReadAllText(Path.Combine(target, "run.log")));
     }
@@ -56,7 +57,7 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
                 + "&& ln -s / /tmp/evil/root && cp /bin/true /tmp/evil/sub/suid && chmod 4755 /tmp/evil/sub/suid && mkfifo /tmp/evil/fifo && ln -s /etc/hostname /tmp/evil-link",
         }, Ct);
         var target = Path.Combine(_source, "evil");
-        await new CodeSync(guest.Vm.Ssh, TextWriter.Null).DownloadAsync("/tmp/evil/", target, Ct);
+        await new CodeSync(guest.Vm.Ssh, NullLogger.Instance).DownloadAsync("/tmp/evil/", target, Ct);
 
         Assert.Equal("ok\n", File.ReadAllText(Path.Combine(target, "report.txt")));
         Assert.Equal(["report.txt", "sub"], Directory.GetFileSystemEntries(target).Select(Path.GetFileName).Order(StringComparer.Ordinal));
@@ -65,7 +66,7 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
 
         // A top-level link is skipped too: the local file is left as it was, never replaced by a link to a host file.
         var single = Path.Combine(_source, "single.txt");
-        await new CodeSync(guest.Vm.Ssh, TextWriter.Null).DownloadAsync("/tmp/evil-link", single, Ct);
+        await new CodeSync(guest.Vm.Ssh, NullLogger.Instance).DownloadAsync("/tmp/evil-link", single, Ct);
         Assert.False(File.Exists(single) && new FileInfo(single).LinkTarget is not null);
     }
 
@@ -77,7 +78,7 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
         try
         {
             await guest.Vm.RootShell.RunAsync(new GuestCommand { Script = "mv /usr/bin/rsync /usr/bin/rsync.off" }, Ct);
-            var result = await new CodeSync(guest.Vm.Ssh, TextWriter.Null).SyncAsync(_source, "/home/cilab/tarred", [], Ct);
+            var result = await new CodeSync(guest.Vm.Ssh, NullLogger.Instance).SyncAsync(_source, "/home/cilab/tarred", [], Ct);
             Assert.Equal("tar", result.Method);
             Assert.Equal("a.txt\n", (await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = "cd /home/cilab/tarred && find . -type f | sed 's|^./||'" }, Ct)).StandardOutput);
         }
@@ -96,7 +97,7 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
         Write("dir/c.txt", "three");
         Write(".gitignore", "*.log\n");
         Write("x.log", "ignored");
-        var sync = new CodeSync(guest.Vm.Ssh, TextWriter.Null, Path.Combine(_source, ".cilab"));
+        var sync = new CodeSync(guest.Vm.Ssh, NullLogger.Instance, Path.Combine(_source, ".cilab"));
         Assert.Equal("rsync", (await sync.SyncAsync(_source, target, [], Ct)).Method);
 
         Write("a.txt", "one, changed");

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Suites;
@@ -18,7 +19,7 @@ public sealed class TestPhase4FlowTests : IDisposable
     {
         var log = new StringWriter();
         var definition = LabFile.Load(Path.Combine(GuestLab.RepositoryRoot, "lab.yaml"));
-        var lab = await Lab.OpenAsync(definition, log, cache: null, Ct);
+        var lab = await Lab.OpenAsync(definition, new LabOptions { Log = new LineLogger(log) }, Ct);
         var suite = definition.Suite("phase4");
         var vm = await lab.MachineAsync(suite.Vm, Ct);
         try
@@ -30,7 +31,7 @@ public sealed class TestPhase4FlowTests : IDisposable
             }
 
             var options = new SuiteRunOptions { ProjectDirectory = definition.Directory, ResultsDirectory = _results, ReportName = "TestPhase4", SyncExcludes = definition.SyncExcludes };
-            var runner = new SuiteRunner(log);
+            var runner = new SuiteRunner(new LineLogger(log));
             await runner.PrepareAsync(vm, options, Ct);
             var passing = await runner.RunAsync(vm, suite, options, Ct);
 
@@ -44,7 +45,7 @@ public sealed class TestPhase4FlowTests : IDisposable
             Assert.Equal(["restore", "sync", "test", "report"], passing.Phases.Select(p => p.Key));
 
             var failingOptions = options with { ExtraEnvironment = new Dictionary<string, string> { ["MOUNTLAB_FAIL"] = "1" } };
-            var failingRunner = new SuiteRunner(log);
+            var failingRunner = new SuiteRunner(new LineLogger(log));
             await failingRunner.PrepareAsync(vm, failingOptions, Ct);
             var failing = await failingRunner.RunAsync(vm, suite, failingOptions, Ct);
             Assert.False(failing.Report.IsSuccess);

@@ -1,4 +1,5 @@
 using CiLab.Processes;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.Host;
 
@@ -22,7 +23,7 @@ public static class HostPrerequisites
 
     /// <summary>Makes sure every tool is there, installing what is missing when this host allows it.</summary>
     /// <exception cref="HostPrerequisitesMissingException">Something is missing and cannot be installed here.</exception>
-    public static async Task EnsureAsync(IEnumerable<HostTool> tools, TextWriter log, CancellationToken cancellationToken)
+    public static async Task EnsureAsync(IEnumerable<HostTool> tools, ILogger log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(log);
         var missing = FindMissing(tools);
@@ -44,7 +45,7 @@ public static class HostPrerequisites
         // apt's hundreds of lines go to a log file; the console gets a line per step, and the log's end only on failure.
         var logPath = Path.Combine(Path.GetTempPath(), $"cilab-{Environment.UserName}", $"host-install-{DateTime.Now:yyyyMMdd-HHmmss}.log");
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
-        log.WriteLine($"Installing missing host packages: {string.Join(' ', packages)} (log: {logPath})");
+        log.Line($"Installing missing host packages: {string.Join(' ', packages)} (log: {logPath})");
         await RunAsync(prefix, ["apt-get", "update", "-qq"], logPath, log, cancellationToken).ConfigureAwait(false);
         await RunAsync(prefix, ["apt-get", "install", "-y", "-qq", "--no-install-recommends", .. packages], logPath, log, cancellationToken).ConfigureAwait(false);
         var still = FindMissing(missing);
@@ -70,7 +71,7 @@ public static class HostPrerequisites
         return sudo.IsSuccess ? ["sudo", "-n"] : null;
     }
 
-    private static async Task RunAsync(string[] prefix, string[] command, string logPath, TextWriter log, CancellationToken cancellationToken)
+    private static async Task RunAsync(string[] prefix, string[] command, string logPath, ILogger log, CancellationToken cancellationToken)
     {
         string[] argv = [.. prefix, .. command];
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -96,6 +97,6 @@ public static class HostPrerequisites
             throw new HostPrerequisitesMissingException($"{string.Join(' ', command)} failed (exit code {result.ExitCode}); its last lines:{Environment.NewLine}{tail}{Environment.NewLine}Full log: {logPath}");
         }
 
-        log.WriteLine($"  {string.Join(' ', command.Take(2))}: done in {clock.Elapsed.TotalSeconds:0.0}s");
+        log.Line($"  {string.Join(' ', command.Take(2))}: done in {clock.Elapsed.TotalSeconds:0.0}s");
     }
 }

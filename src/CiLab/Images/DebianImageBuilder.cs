@@ -1,8 +1,10 @@
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Processes;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.Images;
 
@@ -12,7 +14,7 @@ namespace CiLab.Images;
 /// opendoas, a kernel, and the lab's packages), a user with passwordless doas and sudo, the lab's key, host keys
 /// made at build time, an ext4 root made with <c>mkfs.ext4 -d</c>, converted to qcow2, kernel and initrd beside it.
 /// </summary>
-public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
+public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
 {
     private const string RecipeVersion = "debian-2";
     private static readonly string[] BasePackages = ["systemd-sysv", "udev", "openssh-server", "rsync", "sudo", "opendoas", "linux-image-amd64", "iproute2", "procps", "ca-certificates", "dbus"];
@@ -25,18 +27,18 @@ public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
         var key = CacheKey(image, user, authorizedKey);
         if (cache.Find(key) is { } cached)
         {
-            log.WriteLine($"Image '{image.Name}' is up to date ({key}).");
+            log.Line($"Image '{image.Name}' is up to date ({key}).");
             return Describe(key, cached, image.CloudInit);
         }
 
-        log.WriteLine($"Building image '{image.Name}' ({key}) with mmdebstrap; this takes a minute or two.");
+        log.Line($"Building image '{image.Name}' ({key}) with mmdebstrap; this takes a minute or two.");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var built = await cache.BuildAsync(key, async (directory, ct) =>
         {
             await BuildIntoAsync(directory, image, user, authorizedKey, ct).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(directory, "build-seconds"), clock.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
         }, log, cancellationToken).ConfigureAwait(false);
-        log.WriteLine($"Image '{image.Name}' built in {clock.Elapsed.TotalSeconds:0}s.");
+        log.Line($"Image '{image.Name}' built in {clock.Elapsed.TotalSeconds:0}s.");
         return Describe(key, built, image.CloudInit);
     }
 
@@ -78,7 +80,7 @@ public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
 
             if (line.StartsWith("I: ", StringComparison.Ordinal) || line.StartsWith("E: ", StringComparison.Ordinal))
             {
-                log.WriteLine($"  [{image.Name}] {line[3..]}");
+                log.Line($"  [{image.Name}] {line[3..]}");
             }
         }
 
@@ -113,7 +115,7 @@ public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
             throw new ImageBuildException($"mmdebstrap failed (exit code {result.ExitCode}) building image '{image.Name}'. Last lines:{Environment.NewLine}{string.Join(Environment.NewLine, tail)}");
         }
 
-        log.WriteLine($"  [{image.Name}] converting to qcow2");
+        log.Line($"  [{image.Name}] converting to qcow2");
         var raw = Path.Combine(directory, "root.ext4");
         await Command.Create("qemu-img").WithArguments("convert", "-O", "qcow2", raw, Path.Combine(directory, "root.qcow2")).ExecuteAsync(cancellationToken).ConfigureAwait(false);
         File.Delete(raw);
@@ -131,7 +133,7 @@ public sealed class DebianImageBuilder(ImageCache cache, TextWriter log)
             .Where(m => m.StartsWith(tempDirectory + "/", StringComparison.Ordinal)).OrderByDescending(m => m.Length).ToList();
         foreach (var mount in mounts)
         {
-            log.WriteLine($"  unmounting {mount} left by the interrupted build");
+            log.Line($"  unmounting {mount} left by the interrupted build");
             await Command.Create("umount").WithArguments("--lazy", mount).WithValidation(false).ExecuteAsync(CancellationToken.None).ConfigureAwait(false);
         }
 

@@ -1,4 +1,6 @@
+using CiLab.Host;
 using CiLab.Processes;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.Images;
 
@@ -31,13 +33,13 @@ public sealed class ImageCache(string root)
     /// Builds the entry <paramref name="key"/> with <paramref name="build"/> into a partial folder, then moves it into
     /// place. One process builds a key at a time: another that asks meanwhile waits, then takes the finished entry.
     /// </summary>
-    public async Task<string> BuildAsync(string key, Func<string, CancellationToken, Task> build, TextWriter log, CancellationToken cancellationToken)
+    public async Task<string> BuildAsync(string key, Func<string, CancellationToken, Task> build, ILogger log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(build);
         ArgumentNullException.ThrowIfNull(log);
         Directory.CreateDirectory(Root);
         using var buildLock = await Host.FileLock.AcquireAsync(Path.Combine(Root, key + ".lock"), $"The build of image {key}", timeout: null,
-            holder => log.WriteLine($"Image {key} is being built by {holder}; waiting for it."), cancellationToken).ConfigureAwait(false);
+            holder => log.Line($"Image {key} is being built by {holder}; waiting for it."), cancellationToken).ConfigureAwait(false);
         if (Find(key) is { } builtMeanwhile)
         {
             return builtMeanwhile;

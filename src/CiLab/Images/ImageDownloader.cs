@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using CiLab.Host;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.Images;
 
@@ -7,7 +9,7 @@ namespace CiLab.Images;
 /// Downloads a user image once, verifies its SHA-256 while it streams, and keeps it in the image cache under its
 /// digest; a mismatch fails the build and leaves nothing in the cache.
 /// </summary>
-public sealed class ImageDownloader(ImageCache cache, HttpClient http, TextWriter log)
+public sealed class ImageDownloader(ImageCache cache, HttpClient http, ILogger log)
 {
     private const long MaxImageBytes = 64L << 30;
     private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(60);
@@ -22,7 +24,7 @@ public sealed class ImageDownloader(ImageCache cache, HttpClient http, TextWrite
         var key = $"download-{expected[..Math.Min(16, expected.Length)]}";
         if (cache.Find(key) is { } cached)
         {
-            log.WriteLine($"Image {url} is cached ({key}).");
+            log.Line($"Image {url} is cached ({key}).");
             return Path.Combine(cached, "disk");
         }
 
@@ -78,7 +80,7 @@ public sealed class ImageDownloader(ImageCache cache, HttpClient http, TextWrite
                     if (total is > 0 && done * 10 / total.Value > reported)
                     {
                         reported = (int)(done * 10 / total.Value);
-                        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  downloading {url.Segments[^1]}: {reported * 10}% of {total.Value / 1e6:0} MB"));
+                        log.Line(string.Create(CultureInfo.InvariantCulture, $"  downloading {url.Segments[^1]}: {reported * 10}% of {total.Value / 1e6:0} MB"));
                     }
                 }
             }

@@ -3,6 +3,7 @@ using System.Text;
 using CiLab.Images;
 using CiLab.Machines;
 using CiLab.Ssh;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.Labs;
 
@@ -12,11 +13,11 @@ namespace CiLab.Labs;
 /// </summary>
 public sealed class Lab
 {
-    private readonly TextWriter _log;
+    private readonly ILogger _log;
     private readonly ImageCache _cache;
     private readonly Dictionary<string, BootableImage> _images = [];
 
-    private Lab(LabDefinition definition, LabState state, string publicKey, ImageCache cache, TextWriter log)
+    private Lab(LabDefinition definition, LabState state, string publicKey, ImageCache cache, ILogger log)
     {
         Definition = definition;
         State = state;
@@ -32,21 +33,22 @@ public sealed class Lab
     public LabState State { get; }
 
     /// <summary>Whether its VMs wait for another run that holds them (the default), or fail at once; see <see cref="IMachine.AcquireAsync"/>.</summary>
-    public bool WaitWhenBusy { get; set; } = true;
+    public bool WaitWhenBusy { get; private init; } = true;
 
     /// <summary>Where progress lines go (image builds, boots).</summary>
-    public TextWriter Log => _log;
+    public ILogger Log => _log;
 
     /// <summary>The lab's public key (installed in images it builds).</summary>
     public string PublicKey { get; }
 
     /// <summary>Opens <paramref name="definition"/>: creates its state folders and its ed25519 key when missing.</summary>
-    public static async Task<Lab> OpenAsync(LabDefinition definition, TextWriter log, ImageCache? cache, CancellationToken cancellationToken)
+    public static async Task<Lab> OpenAsync(LabDefinition definition, LabOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(options);
         var state = new LabState(definition.Directory);
         var publicKey = await SshKeys.EnsureAsync(state.PrivateKeyPath, "cilab-lab", cancellationToken).ConfigureAwait(false);
-        return new Lab(definition, state, publicKey, cache ?? ImageCache.Default(), log);
+        return new Lab(definition, state, publicKey, options.Cache ?? ImageCache.Default(), options.Log) { WaitWhenBusy = options.WaitWhenBusy };
     }
 
     /// <summary>

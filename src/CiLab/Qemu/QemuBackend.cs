@@ -1,6 +1,8 @@
 using CiLab.Images;
 using CiLab.Labs;
 using CiLab.Machines;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CiLab.Qemu;
 
@@ -21,6 +23,6 @@ internal sealed class QemuBackend : IMachineBackend
     {
         // No image is resolved: a status must not build one.
         var unresolved = new BootableImage { Id = "(not resolved)", DiskPath = string.Empty };
-        return new QemuMachine(vm, unresolved, state, TextWriter.Null).GetStatus();
+        return new QemuMachine(vm, unresolved, state, NullLogger.Instance).GetStatus();
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Ssh;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.Qemu;
 
@@ -66,7 +67,7 @@ public sealed partial class QemuMachine
     {
         if (Image.HostPublicKey is null)
         {
-            _log.WriteLine($"VM '{Name}': image '{Image.Id}' has no host key CiLab made; its key will be pinned on first contact (accept-new).");
+            _log.Line($"VM '{Name}': image '{Image.Id}' has no host key CiLab made; its key will be pinned on first contact (accept-new).");
             return;
         }
 

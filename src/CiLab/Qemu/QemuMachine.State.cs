@@ -5,6 +5,7 @@ using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Processes;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.Qemu;
 
@@ -136,7 +137,7 @@ public sealed partial class QemuMachine
         {
             if (_damageReported.Add(path))
             {
-                _log.WriteLine($"VM '{Name}': {path} is damaged ({(text.Length == 0 ? "empty" : e.Message)}); {consequence}.");
+                _log.Line($"VM '{Name}': {path} is damaged ({(text.Length == 0 ? "empty" : e.Message)}); {consequence}.");
             }
 
             return null;
@@ -172,7 +173,7 @@ public sealed partial class QemuMachine
 
         if (IsRunning() && run.OwnerPid is { } owner && !(Signals.IsAlive(owner) && ProcessStart(owner) == run.OwnerStart))
         {
-            _log.WriteLine($"VM '{Name}' was left running by process {owner}, which is gone: stopping it.");
+            _log.Line($"VM '{Name}' was left running by process {owner}, which is gone: stopping it.");
             using var process = Process.GetProcessById(run.Pid);
             process.Kill();
             process.WaitForExit(10_000);

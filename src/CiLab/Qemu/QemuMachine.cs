@@ -6,6 +6,7 @@ using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Processes;
 using CiLab.Ssh;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.Qemu;
 
@@ -21,11 +22,11 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IS
 
     private const int ConsoleTailLines = 40;
     private readonly LabState _state;
-    private readonly TextWriter _log;
+    private readonly ILogger _log;
     private readonly HashSet<string> _damageReported = [];
 
     /// <summary>Describes VM <paramref name="definition"/> booting <paramref name="image"/>, with state in <paramref name="state"/>.</summary>
-    public QemuMachine(VmDefinition definition, BootableImage image, LabState state, TextWriter log)
+    public QemuMachine(VmDefinition definition, BootableImage image, LabState state, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(state);
@@ -140,13 +141,13 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IS
         ReapIfOrphaned();
         if (IsRunning() && ReadRunInfo() is null)
         {
-            _log.WriteLine($"VM '{Name}' runs, but its run state ({RunInfoPath}) is missing or damaged, so it cannot be reached: killing it and starting again.");
+            _log.Line($"VM '{Name}' runs, but its run state ({RunInfoPath}) is missing or damaged, so it cannot be reached: killing it and starting again.");
             await KillAsync().ConfigureAwait(false);
         }
 
         if (IsRunning())
         {
-            _log.WriteLine($"VM '{Name}' is already running.");
+            _log.Line($"VM '{Name}' is already running.");
             return;
         }
 
@@ -191,7 +192,7 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IS
             cancellationToken.ThrowIfCancellationRequested();
         }
 
-        _log.WriteLine($"VM '{Name}' started ({accelerator}, ssh on 127.0.0.1:{port}); waiting for SSH{(fromSnapshot is null ? " (boot)" : $" (resuming '{fromSnapshot}')")}.");
+        _log.Line($"VM '{Name}' started ({accelerator}, ssh on 127.0.0.1:{port}); waiting for SSH{(fromSnapshot is null ? " (boot)" : $" (resuming '{fromSnapshot}')")}.");
         try
         {
             await WaitUntilReadyAsync(fromSnapshot is null ? Definition.BootTimeout : ResumeTimeout, cancellationToken).ConfigureAwait(false);
@@ -229,7 +230,7 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IS
             var why = await ssh.ProbeAsync(cancellationToken).ConfigureAwait(false);
             if (why is null)
             {
-                _log.WriteLine($"VM '{Name}' is ready after {clock.Elapsed.TotalSeconds:0.0}s.");
+                _log.Line($"VM '{Name}' is ready after {clock.Elapsed.TotalSeconds:0.0}s.");
                 return;
             }
 
@@ -270,7 +271,7 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IS
             {
                 if (grace > TimeSpan.Zero)
                 {
-                    _log.WriteLine($"VM '{Name}' did not power off within {grace.TotalSeconds:0}s; quitting QEMU.");
+                    _log.Line($"VM '{Name}' did not power off within {grace.TotalSeconds:0}s; quitting QEMU.");
                 }
 
                 await qmp.ExecuteAsync("quit", null, cancellationToken).ConfigureAwait(false);
@@ -287,7 +288,7 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IS
         }
 
         CleanRuntime();
-        _log.WriteLine($"VM '{Name}' stopped.");
+        _log.Line($"VM '{Name}' stopped.");
     }
 
     /// <summary>Kills QEMU at once (no guest shutdown) and cleans up its runtime files.</summary>

@@ -1,5 +1,6 @@
 using CiLab.Host;
 using CiLab.Machines;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.Qemu;
 
@@ -13,7 +14,7 @@ internal static class VmLocks
     private static readonly Dictionary<string, FileLock> Held = new(StringComparer.Ordinal);
     private static readonly Dictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
 
-    public static async Task EnsureHeldAsync(string path, string vmName, bool wait, TextWriter log, CancellationToken cancellationToken)
+    public static async Task EnsureHeldAsync(string path, string vmName, bool wait, ILogger log, CancellationToken cancellationToken)
     {
         // One task of this process at a time per VM: two tasks polling the same file lock would shut each other out.
         SemaphoreSlim gate;
@@ -44,9 +45,9 @@ internal static class VmLocks
                     throw new VmBusyException(vmName, holder);
                 }
 
-                await log.WriteLineAsync($"VM '{vmName}' is in use by {holder}; waiting for that run to end (with --wait-for-vm false it would fail at once instead).").ConfigureAwait(false);
+                log.Line($"VM '{vmName}' is in use by {holder}; waiting for that run to end (with --wait-for-vm false it would fail at once instead).");
                 acquired = await FileLock.AcquireAsync(path, $"VM '{vmName}'", timeout: null, onWaiting: null, cancellationToken).ConfigureAwait(false);
-                await log.WriteLineAsync($"VM '{vmName}' is free now; this run has it.").ConfigureAwait(false);
+                log.Line($"VM '{vmName}' is free now; this run has it.");
             }
 
             lock (Held)

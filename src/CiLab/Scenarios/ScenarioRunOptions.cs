@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace CiLab.Scenarios;
 
 /// <summary>How a <see cref="Scenario"/> runs.</summary>
@@ -7,7 +10,7 @@ public sealed record ScenarioRunOptions
     public bool Parallel { get; init; } = true;
 
     /// <summary>Progress lines (a step starting or ending on a VM); also where step output is echoed when <see cref="EchoOutput"/>.</summary>
-    public TextWriter Log { get; init; } = TextWriter.Null;
+    public ILogger Log { get; init; } = NullLogger.Instance;
 
     /// <summary>Echo every command and output line of every step to <see cref="Log"/>, prefixed with the VM.</summary>
     public bool EchoOutput { get; init; }

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using CiLab.Host;
 using CiLab.Machines;
 using CiLab.Ssh;
 using CiLab.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.Scenarios;
 
@@ -12,7 +14,7 @@ internal sealed class ScenarioRunner(Scenario scenario, IReadOnlyList<IMachine> 
     private readonly Dictionary<(string Step, string Vm), TestCaseResult> _results = [];
     private readonly Dictionary<string, TimeSpan> _machineTime = machines.ToDictionary(m => m.Name, _ => TimeSpan.Zero);
     private readonly Dictionary<string, TimeSpan> _busyTime = machines.ToDictionary(m => m.Name, _ => TimeSpan.Zero);
-    private readonly TextWriter _log = TextWriter.Synchronized(options.Log);
+    private readonly ILogger _log = options.Log;
 
     public async Task<ScenarioResult> RunAsync(CancellationToken cancellationToken)
     {
@@ -67,7 +69,7 @@ internal sealed class ScenarioRunner(Scenario scenario, IReadOnlyList<IMachine> 
             }
         }
 
-        var contexts = runnable.Select(vm => new StepContext(vm, step.Name, options.EchoOutput ? line => _log.WriteLine($"[{vm.Name}] {line}") : null)).ToList();
+        var contexts = runnable.Select(vm => new StepContext(vm, step.Name, options.EchoOutput ? line => _log.Line($"[{vm.Name}] {line}") : null)).ToList();
         var outcomes = new List<(TestOutcome Outcome, string? Message, TimeSpan Duration)>();
         if (options.Parallel)
         {
@@ -170,6 +172,6 @@ internal sealed class ScenarioRunner(Scenario scenario, IReadOnlyList<IMachine> 
         };
         var mark = outcome switch { TestOutcome.Passed => "passed", TestOutcome.Skipped => "skipped", TestOutcome.Failed => "FAILED", _ => "ERRED" };
         var firstLine = message?.Split('\n')[0].TrimEnd();
-        _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{vm.Name}] {step.Name}: {mark} ({duration.TotalSeconds:0.0}s){(firstLine is null ? string.Empty : " — " + firstLine)}"));
+        _log.Line(string.Create(CultureInfo.InvariantCulture, $"[{vm.Name}] {step.Name}: {mark} ({duration.TotalSeconds:0.0}s){(firstLine is null ? string.Empty : " — " + firstLine)}"));
     }
 }

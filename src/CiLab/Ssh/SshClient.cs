@@ -3,6 +3,8 @@ using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Processes;
 using CiLab.Sync;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CiLab.Ssh;
 
@@ -14,10 +16,10 @@ namespace CiLab.Ssh;
 /// <param name="endpoint">Where and how to connect.</param>
 /// <param name="profile">The guest's OS (how to kill a command's processes); Linux when not given.</param>
 /// <param name="log">Where sync lines go.</param>
-public sealed class SshClient(string vmName, SshEndpoint endpoint, IGuestProfile? profile = null, TextWriter? log = null) : IGuestShell
+public sealed class SshClient(string vmName, SshEndpoint endpoint, IGuestProfile? profile = null, ILogger? log = null) : IGuestShell
 {
     private readonly IGuestProfile _profile = profile ?? LinuxSystemdProfile.Instance;
-    private readonly TextWriter _log = log ?? TextWriter.Null;
+    private readonly ILogger _log = log ?? NullLogger.Instance;
 
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(30);
 

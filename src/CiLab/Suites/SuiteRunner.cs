@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Reporting;
 using CiLab.Sync;
 using CiLab.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.Suites;
 
@@ -14,7 +16,7 @@ namespace CiLab.Suites;
 /// of its own between runs: one runner can serve many VMs at once.
 /// </summary>
 /// <param name="log">Where progress lines go.</param>
-public sealed class SuiteRunner(TextWriter log)
+public sealed class SuiteRunner(ILogger log)
 {
     /// <summary>The guest folder the project is synced into: <c>project</c> in the lab user's home.</summary>
     public static string GuestProjectDirectory(IMachine vm)
@@ -33,11 +35,11 @@ public sealed class SuiteRunner(TextWriter log)
         if (await vm.HasSnapshotAsync(options.Snapshot, cancellationToken).ConfigureAwait(false))
         {
             await vm.RestoreAsync(options.Snapshot, cancellationToken).ConfigureAwait(false);
-            log.WriteLine($"VM '{vm.Name}' restored to '{options.Snapshot}' in {clock.Elapsed.TotalSeconds:0.0}s.");
+            log.Line($"VM '{vm.Name}' restored to '{options.Snapshot}' in {clock.Elapsed.TotalSeconds:0.0}s.");
         }
         else
         {
-            log.WriteLine($"VM '{vm.Name}' has no snapshot '{options.Snapshot}': booting it as it is.");
+            log.Line($"VM '{vm.Name}' has no snapshot '{options.Snapshot}': booting it as it is.");
             await vm.StartAsync(MachineStartOptions.Owned, cancellationToken).ConfigureAwait(false);
         }
 
@@ -109,7 +111,7 @@ public sealed class SuiteRunner(TextWriter log)
             },
             OnErrorLine = options.OnOutputLine,
         };
-        log.WriteLine($"Running suite '{suite.Name}' in VM '{vm.Name}' ({suite.Elevation}): {suite.Run}");
+        log.Line($"Running suite '{suite.Name}' in VM '{vm.Name}' ({suite.Elevation}): {suite.Run}");
         GuestCommandResult? result = null;
         TestCaseResult? failure = null;
         try
@@ -192,7 +194,7 @@ public sealed class SuiteRunner(TextWriter log)
             var target = Path.GetFullPath(Path.Combine(root, artifact));
             if (!Names.IsSafeRelativePath(artifact) || !(target + Path.DirectorySeparatorChar).StartsWith(root, StringComparison.Ordinal))
             {
-                log.WriteLine($"Artifact '{artifact}' was not copied back: it is not {Names.RelativePathRule}.");
+                log.Line($"Artifact '{artifact}' was not copied back: it is not {Names.RelativePathRule}.");
                 continue;
             }
 
@@ -202,7 +204,7 @@ public sealed class SuiteRunner(TextWriter log)
             }
             catch (GuestConnectionException e)
             {
-                log.WriteLine($"Artifact '{artifact}' was not copied back: {e.Message}");
+                log.Line($"Artifact '{artifact}' was not copied back: {e.Message}");
             }
         }
     }

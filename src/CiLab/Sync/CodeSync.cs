@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using CiLab.Host;
 using CiLab.Machines;
 using CiLab.Processes;
 using CiLab.Ssh;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.Sync;
 
@@ -18,7 +20,7 @@ namespace CiLab.Sync;
 /// Where to keep a manifest of each sync (the VM's state folder). With it, a sync to a guest copy that nobody touched
 /// since the last one sends only what changed on the host, without rsync walking the tree on both sides.
 /// </param>
-public sealed partial class CodeSync(SshClient ssh, TextWriter log, string? stateDirectory = null)
+public sealed partial class CodeSync(SshClient ssh, ILogger log, string? stateDirectory = null)
 {
     // Past this many changed entries, rsync's own delta transfer is the better tool.
     private const int IncrementalLimit = 500;
@@ -73,7 +75,7 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log, string? stat
 
         var files = Number(FilesTransferred(), result.StandardOutput);
         var bytes = Number(BytesSent(), result.StandardOutput);
-        log.WriteLine($"Synced {hostDirectory} to {ssh.VmName}:{guestDirectory}: {files} file(s), {bytes:N0} bytes in {clock.Elapsed.TotalSeconds:0.0}s.");
+        log.Line($"Synced {hostDirectory} to {ssh.VmName}:{guestDirectory}: {files} file(s), {bytes:N0} bytes in {clock.Elapsed.TotalSeconds:0.0}s.");
         return new SyncResult("rsync", (int)files, bytes, clock.Elapsed);
     }
 
@@ -153,7 +155,7 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log, string? stat
 
             if (upload.StandardOutput.Trim() != "applied")
             {
-                log.WriteLine(upload.StandardOutput.Trim() == "stale"
+                log.Line(upload.StandardOutput.Trim() == "stale"
                     ? $"The copy in {ssh.VmName}:{guestDirectory} changed since the last sync (or is not that sync's): syncing it all."
                     : $"Sending only the changes to {ssh.VmName}:{guestDirectory} failed ({upload.StandardError.Trim()}): syncing it all.");
                 return null;
@@ -161,7 +163,7 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log, string? stat
 
             var bytes = new FileInfo(archive).Length;
             var files = send.Count(p => current[p][0] == '-');
-            log.WriteLine($"Synced {hostDirectory} to {ssh.VmName}:{guestDirectory}: {files} changed file(s), {delete.Count} deletion(s), {bytes:N0} bytes in {clock.Elapsed.TotalSeconds:0.0}s (only the changes).");
+            log.Line($"Synced {hostDirectory} to {ssh.VmName}:{guestDirectory}: {files} changed file(s), {delete.Count} deletion(s), {bytes:N0} bytes in {clock.Elapsed.TotalSeconds:0.0}s (only the changes).");
             return (new SyncResult("incremental", files, bytes, clock.Elapsed), token);
         }
         finally
@@ -173,7 +175,7 @@ public sealed partial class CodeSync(SshClient ssh, TextWriter log, string? stat
 
     private async Task<SyncResult> TarAsync(string hostDirectory, string guestDirectory, IReadOnlyList<string> extraExcludes, Stopwatch clock, CancellationToken cancellationToken)
     {
-        log.WriteLine($"VM '{ssh.VmName}' has no rsync: copying the whole tree with tar.");
+        log.Line($"VM '{ssh.VmName}' has no rsync: copying the whole tree with tar.");
         var archive = Path.GetTempFileName();
         try
         {

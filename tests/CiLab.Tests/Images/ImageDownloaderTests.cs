@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using CiLab.Host;
 using CiLab.Images;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CiLab.Tests.Images;
 
@@ -49,7 +51,7 @@ public sealed class ImageDownloaderTests : IDisposable
     {
         using var http = new HttpClient();
         var log = new StringWriter();
-        var downloader = new ImageDownloader(new ImageCache(_cacheRoot), http, log);
+        var downloader = new ImageDownloader(new ImageCache(_cacheRoot), http, new LineLogger(log));
         var digest = Convert.ToHexStringLower(SHA256.HashData(_disk));
         var path = await downloader.GetAsync(_url, digest, TestContext.Current.CancellationToken);
         Assert.Equal(_disk, File.ReadAllBytes(path));
@@ -66,7 +68,7 @@ public sealed class ImageDownloaderTests : IDisposable
         using var http = new HttpClient();
         var cache = new ImageCache(_cacheRoot);
         var wrong = new string('a', 64);
-        var e = await Assert.ThrowsAsync<ImageBuildException>(() => new ImageDownloader(cache, http, TextWriter.Null).GetAsync(_url, wrong, TestContext.Current.CancellationToken));
+        var e = await Assert.ThrowsAsync<ImageBuildException>(() => new ImageDownloader(cache, http, NullLogger.Instance).GetAsync(_url, wrong, TestContext.Current.CancellationToken));
         Assert.Contains(wrong, e.Message, StringComparison.Ordinal);
         Assert.Contains(Convert.ToHexStringLower(SHA256.HashData(_disk)), e.Message, StringComparison.Ordinal);
         Assert.Empty(cache.List());
@@ -103,9 +105,9 @@ public sealed class ImageDownloaderTests : IDisposable
         }
 
         // The second waits on the first's lock: a file lock, as two processes would meet.
-        var first = Task.Run(() => cache.BuildAsync("debian-x", Build, log, TestContext.Current.CancellationToken));
+        var first = Task.Run(() => cache.BuildAsync("debian-x", Build, new LineLogger(log), TestContext.Current.CancellationToken));
         await Task.Delay(100, TestContext.Current.CancellationToken);
-        var second = Task.Run(() => new ImageCache(_cacheRoot).BuildAsync("debian-x", Build, log, TestContext.Current.CancellationToken));
+        var second = Task.Run(() => new ImageCache(_cacheRoot).BuildAsync("debian-x", Build, new LineLogger(log), TestContext.Current.CancellationToken));
         Assert.Equal(await first, await second);
         Assert.Equal(1, builds);
         Assert.Contains("is being built by process", log.ToString(), StringComparison.Ordinal);
@@ -117,9 +119,9 @@ public sealed class ImageDownloaderTests : IDisposable
     {
         var cache = new ImageCache(_cacheRoot);
         static Task Build(string directory, CancellationToken ct) => File.WriteAllTextAsync(Path.Combine(directory, "disk"), "bytes", ct);
-        var first = ImageCache.BuildStamp(await cache.BuildAsync("debian-k", Build, TextWriter.Null, TestContext.Current.CancellationToken));
+        var first = ImageCache.BuildStamp(await cache.BuildAsync("debian-k", Build, NullLogger.Instance, TestContext.Current.CancellationToken));
         Directory.Delete(Path.Combine(_cacheRoot, "debian-k"), recursive: true);
-        var second = ImageCache.BuildStamp(await cache.BuildAsync("debian-k", Build, TextWriter.Null, TestContext.Current.CancellationToken));
+        var second = ImageCache.BuildStamp(await cache.BuildAsync("debian-k", Build, NullLogger.Instance, TestContext.Current.CancellationToken));
         Assert.NotEqual(first, second);
     }
 
@@ -131,7 +133,7 @@ public sealed class ImageDownloaderTests : IDisposable
         static Task Build(string directory, CancellationToken ct) => File.WriteAllTextAsync(Path.Combine(directory, "disk"), "bytes", ct);
         foreach (var key in new[] { "mine-old", "theirs", "gone-lab", "in-use" })
         {
-            await cache.BuildAsync(key, Build, TextWriter.Null, TestContext.Current.CancellationToken);
+            await cache.BuildAsync(key, Build, NullLogger.Instance, TestContext.Current.CancellationToken);
         }
 
         var myLab = Directory.CreateDirectory(Path.Combine(_cacheRoot, "labs", "mine", ".cilab")).FullName;

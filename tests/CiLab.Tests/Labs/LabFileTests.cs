@@ -2,6 +2,7 @@ using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Testing;
 using CiLab.Tests.Machines;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CiLab.Tests.Labs;
 
@@ -106,7 +107,7 @@ public sealed class LabFileTests
         {
             File.WriteAllText(Path.Combine(directory, "disk.qcow2"), string.Empty);
             var definition = LabFile.Parse("images:\n  - name: x\n    path: disk.qcow2\nvms:\n  - name: a\n    image: x\n    backend: fake-for-tests\n  - name: b\n    image: x\n", Path.Combine(directory, "lab.yaml"));
-            var lab = await Lab.OpenAsync(definition, TextWriter.Null, cache: null, TestContext.Current.CancellationToken);
+            var lab = await Lab.OpenAsync(definition, new LabOptions(), TestContext.Current.CancellationToken);
 
             var machine = await lab.MachineAsync("a", TestContext.Current.CancellationToken);
 

@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using CiLab.Host;
 using CiLab.Images;
 using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Qemu;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CiLab.Tests.Qemu;
 
@@ -32,7 +34,7 @@ public sealed class VmStateTests : IDisposable
     public void A_vm_name_outside_the_grammar_never_becomes_a_path(string name)
     {
         var state = new LabState(_lab);
-        Assert.Throws<ArgumentException>(() => new QemuMachine(new VmDefinition { Name = name, Image = "i" }, Image, state, TextWriter.Null));
+        Assert.Throws<ArgumentException>(() => new QemuMachine(new VmDefinition { Name = name, Image = "i" }, Image, state, NullLogger.Instance));
         Assert.False(Directory.Exists(Path.Combine(state.Root, "vms")));
         Assert.False(Directory.Exists(Path.Combine(_lab, "x")));
     }
@@ -40,7 +42,7 @@ public sealed class VmStateTests : IDisposable
     [Fact]
     public void A_user_that_looks_like_an_option_never_reaches_ssh()
     {
-        var vm = new QemuMachine(new VmDefinition { Name = "a", Image = "i", User = "-oProxyCommand=touch /tmp/owned" }, Image, new LabState(_lab), TextWriter.Null);
+        var vm = new QemuMachine(new VmDefinition { Name = "a", Image = "i", User = "-oProxyCommand=touch /tmp/owned" }, Image, new LabState(_lab), NullLogger.Instance);
         Assert.Throws<ArgumentException>(() => vm.Ssh);
     }
 
@@ -50,7 +52,7 @@ public sealed class VmStateTests : IDisposable
     [InlineData("-x")]
     public async Task A_snapshot_name_outside_the_grammar_never_reaches_the_monitor(string name)
     {
-        var vm = new QemuMachine(new VmDefinition { Name = "a", Image = "i" }, Image, new LabState(_lab), TextWriter.Null);
+        var vm = new QemuMachine(new VmDefinition { Name = "a", Image = "i" }, Image, new LabState(_lab), NullLogger.Instance);
         await Assert.ThrowsAsync<ArgumentException>(() => vm.SnapshotAsync(name, Ct));
         await Assert.ThrowsAsync<ArgumentException>(() => vm.RestoreAsync(name, Ct));
     }
@@ -62,7 +64,7 @@ public sealed class VmStateTests : IDisposable
         using var impostor = Process.Start(new ProcessStartInfo("bash", ["-c", "exec -a qemu-system-x86_64 sleep 30"]))!;
         try
         {
-            var vm = new QemuMachine(new VmDefinition { Name = "a", Image = "i" }, Image, new LabState(_lab), TextWriter.Null);
+            var vm = new QemuMachine(new VmDefinition { Name = "a", Image = "i" }, Image, new LabState(_lab), NullLogger.Instance);
             await File.WriteAllTextAsync(Path.Combine(vm.RuntimeDirectory, "qemu.pid"), impostor.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), Ct);
             await Task.Delay(200, Ct);
             Assert.StartsWith("qemu-system", File.ReadAllText($"/proc/{impostor.Id}/cmdline"), StringComparison.Ordinal);
@@ -95,7 +97,7 @@ public sealed class VmStateTests : IDisposable
     public async Task Damaged_state_files_are_said_once_and_treated_as_missing(string content)
     {
         var log = new StringWriter();
-        var vm = new QemuMachine(new VmDefinition { Name = "a", Image = "i" }, Image, new LabState(_lab), log);
+        var vm = new QemuMachine(new VmDefinition { Name = "a", Image = "i" }, Image, new LabState(_lab), new LineLogger(log));
         await File.WriteAllTextAsync(Path.Combine(vm.RuntimeDirectory, "run.json"), content, Ct);
         await File.WriteAllTextAsync(Path.Combine(vm.StateDirectory, "vm.json"), content, Ct);
 
@@ -116,12 +118,12 @@ public sealed class VmStateTests : IDisposable
         using var other = Process.Start(new ProcessStartInfo("flock", ["-x", lockFile, "sleep", "3"]))!;
         await Task.Delay(500, Ct);
 
-        var impatient = new QemuMachine(new VmDefinition { Name = "a", Image = "i" }, Image, state, TextWriter.Null) { WaitWhenBusy = false };
+        var impatient = new QemuMachine(new VmDefinition { Name = "a", Image = "i" }, Image, state, NullLogger.Instance) { WaitWhenBusy = false };
         var e = await Assert.ThrowsAsync<VmBusyException>(() => impatient.AcquireAsync(Ct));
         Assert.Contains("VM 'a' is in use by process 4242 (./nuke.sh TestPhase4)", e.Message, StringComparison.Ordinal);
 
         var log = new StringWriter();
-        var patient = new QemuMachine(new VmDefinition { Name = "a", Image = "i" }, Image, state, log);
+        var patient = new QemuMachine(new VmDefinition { Name = "a", Image = "i" }, Image, state, new LineLogger(log));
         var clock = Stopwatch.StartNew();
         await patient.AcquireAsync(Ct);
         Assert.True(clock.Elapsed > TimeSpan.FromSeconds(1), $"acquired after {clock.Elapsed} while the other held it");

@@ -3,6 +3,7 @@ using CiLab.Machines;
 using CiLab.Suites;
 using CiLab.Testing;
 using CiLab.Tests.Machines;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CiLab.Tests.Suites;
 
@@ -109,7 +110,7 @@ public sealed class SuiteRunnerTests : IDisposable
     [Fact]
     public async Task Prepare_restores_the_snapshot_when_there_is_one_and_boots_the_vm_otherwise()
     {
-        var runner = new SuiteRunner(TextWriter.Null);
+        var runner = new SuiteRunner(NullLogger.Instance);
         _vm.Running = false;
 
         var booted = await runner.PrepareAsync(_vm, Options(), Ct);
@@ -136,5 +137,5 @@ public sealed class SuiteRunnerTests : IDisposable
 
     private SuiteRunOptions Options() => new() { ProjectDirectory = _results, ResultsDirectory = _results, ReportName = "Unit" };
 
-    private Task<SuiteRunResult> Run(SuiteDefinition suite, SuiteRunOptions options) => new SuiteRunner(TextWriter.Null).RunAsync(_vm, suite, options, Ct);
+    private Task<SuiteRunResult> Run(SuiteDefinition suite, SuiteRunOptions options) => new SuiteRunner(NullLogger.Instance).RunAsync(_vm, suite, options, Ct);
 }
