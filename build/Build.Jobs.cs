@@ -3,7 +3,6 @@ using CiLab.Build.Upgrade;
 using CiLab.GitHub;
 using CiLab.Host;
 using CiLab.Labs;
-using CiLab.Machines;
 using CiLab.Reporting;
 using CiLab.Suites;
 using CiLab.Testing;

@@ -2,7 +2,6 @@ using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Processes;
 using CiLab.Qemu;
-using CiLab.Ssh;
 using CiLab.Suites;
 using CiLab.Sync;
 using Microsoft.Extensions.Logging.Abstractions;

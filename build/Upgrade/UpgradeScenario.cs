@@ -1,5 +1,4 @@
 using CiLab.Scenarios;
-using CiLab.Sync;
 
 namespace CiLab.Build.Upgrade;
 

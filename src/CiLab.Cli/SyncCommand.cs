@@ -2,7 +2,6 @@ using System.CommandLine;
 using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Machines;
-using CiLab.Qemu;
 using CiLab.Suites;
 using CiLab.Sync;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using CiLab.Machines;
 
 namespace CiLab.IntegrationTests;
 

@@ -1,5 +1,4 @@
 using CiLab.Machines;
-using CiLab.Ssh;
 using CiLab.Sync;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,6 +1,5 @@
 using CiLab.Machines;
 using CiLab.Qemu;
-using CiLab.Ssh;
 
 namespace CiLab.IntegrationTests;
 

@@ -1,7 +1,6 @@
 using CiLab.Images;
 using CiLab.Labs;
 using CiLab.Machines;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CiLab.Qemu;

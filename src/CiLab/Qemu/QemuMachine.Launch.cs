@@ -2,7 +2,6 @@ using System.Globalization;
 using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Ssh;
-using Microsoft.Extensions.Logging;
 
 namespace CiLab.Qemu;
 

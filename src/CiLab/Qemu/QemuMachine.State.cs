@@ -5,7 +5,6 @@ using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Processes;
-using Microsoft.Extensions.Logging;
 
 namespace CiLab.Qemu;
 

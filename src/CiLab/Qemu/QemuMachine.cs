@@ -315,31 +315,6 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IS
         System.IO.Directory.Delete(RuntimeDirectory, recursive: true);
     }
 
-    /// <inheritdoc/>
-    public async Task SetLinkAsync(bool up, CancellationToken cancellationToken)
-    {
-        await using var qmp = await ConnectQmpAsync(cancellationToken).ConfigureAwait(false);
-        await qmp.SetLinkAsync(NetworkDeviceId, up, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc/>
-    public async Task ResetAsync(CancellationToken cancellationToken)
-    {
-        await using var qmp = await ConnectQmpAsync(cancellationToken).ConfigureAwait(false);
-        await qmp.SystemResetAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Connects to the VM's QMP socket.</summary>
-    internal async Task<QmpClient> ConnectQmpAsync(CancellationToken cancellationToken)
-    {
-        if (!IsRunning())
-        {
-            throw new VmException($"VM '{Name}' is not running.");
-        }
-
-        return await QmpClient.ConnectAsync(QmpPath, cancellationToken).ConfigureAwait(false);
-    }
-
     private async Task<bool> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using CiLab.Host;
 using CiLab.Machines;
-using CiLab.Ssh;
 using CiLab.Testing;
 using Microsoft.Extensions.Logging;
 

@@ -2,7 +2,6 @@ using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Testing;
 using CiLab.Tests.Machines;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CiLab.Tests.Labs;
 

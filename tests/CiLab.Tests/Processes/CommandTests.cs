@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using CiLab.Machines;
 using CiLab.Processes;
 
 namespace CiLab.Tests.Processes;
