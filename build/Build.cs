@@ -50,6 +50,9 @@ internal sealed partial class Build : NukeBuild
     [Parameter("When another run holds a VM of the lab: wait for it (true) or fail at once (false)")]
     readonly bool WaitForVm = true;
 
+    // The library's exceptions name what failed in their message; the build shows that sentence alone.
+    protected override bool IsExplainedFailure(Exception exception) => exception is CiLabException;
+
     string Solution => Path.Combine(RootDirectory, "CiLab.sln");
 
     string ArtifactsDirectory => Path.Combine(RootDirectory, "artifacts");

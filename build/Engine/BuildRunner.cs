@@ -58,7 +58,7 @@ public static class BuildRunner
             return new BuildResult(BuildResult.UsageError, []);
         }
 
-        var outcomes = await ExecuteAsync(plan, skipped, output, options.CancellationToken).ConfigureAwait(false);
+        var outcomes = await ExecuteAsync(plan, skipped, output, build.IsExplainedFailure, options.CancellationToken).ConfigureAwait(false);
         SummaryWriter.Write(output, outcomes);
         var exitCode = outcomes.Any(o => o.Status == TargetStatus.Failed)
             ? options.CancellationToken.IsCancellationRequested ? BuildResult.Cancelled : 1
@@ -77,7 +77,7 @@ public static class BuildRunner
         }
     }
 
-    private static async Task<List<TargetOutcome>> ExecuteAsync(List<TargetDefinition> plan, HashSet<TargetDefinition> skipped, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<List<TargetOutcome>> ExecuteAsync(List<TargetDefinition> plan, HashSet<TargetDefinition> skipped, TextWriter output, Func<Exception, bool> isExplained, CancellationToken cancellationToken)
     {
         var outcomes = new Dictionary<TargetDefinition, TargetOutcome>();
         string? stopReason = null;
@@ -99,7 +99,7 @@ public static class BuildRunner
 
             // After a failure or Ctrl-C, assured targets (clean-up, reports) still get a live token of their own.
             var token = stopReason is null ? cancellationToken : CancellationToken.None;
-            var outcome = await RunTargetAsync(target, output, token).ConfigureAwait(false);
+            var outcome = await RunTargetAsync(target, output, isExplained, token).ConfigureAwait(false);
             outcomes[target] = outcome;
             if (outcome.Status == TargetStatus.Failed && stopReason is null)
             {
@@ -110,7 +110,7 @@ public static class BuildRunner
         return [.. plan.Select(t => outcomes[t])];
     }
 
-    private static async Task<TargetOutcome> RunTargetAsync(TargetDefinition target, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<TargetOutcome> RunTargetAsync(TargetDefinition target, TextWriter output, Func<Exception, bool> isExplained, CancellationToken cancellationToken)
     {
         output.WriteLine();
         output.WriteLine($"═══ {target.Name} ═══");
@@ -133,7 +133,7 @@ public static class BuildRunner
         catch (Exception e)
         {
             output.WriteLine($"error: {target.Name}: {e.Message}");
-            if (e is not TargetFailedException)
+            if (e is not TargetFailedException && !isExplained(e))
             {
                 // An unexpected exception: its type and origin help more than they hurt.
                 output.WriteLine($"  ({e.GetType().FullName}{FirstFrame(e)})");

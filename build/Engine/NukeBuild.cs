@@ -21,6 +21,12 @@ public abstract class NukeBuild
     // Set by the runner once targets and parameters are known.
     internal Func<string>? SchemaText { get; set; }
 
+    /// <summary>
+    /// True for exceptions whose message alone explains the failure (a library's own, say): the build prints the message
+    /// without the type and origin it shows for unexpected ones.
+    /// </summary>
+    protected internal virtual bool IsExplainedFailure(Exception exception) => false;
+
     /// <summary>The JSON schema of this build's parameters and targets (for <c>.nuke/build.schema.json</c>).</summary>
     protected string BuildSchemaJson() => SchemaText?.Invoke() ?? throw new InvalidOperationException("The schema is available once the build runs.");
 

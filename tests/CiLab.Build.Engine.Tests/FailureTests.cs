@@ -74,8 +74,22 @@ public sealed class FailureTests : IDisposable
 
     public void Dispose() => _harness.Dispose();
 
+    [Fact]
+    public async Task An_exception_the_build_calls_explained_fails_its_target_with_the_message_alone()
+    {
+        var result = await _harness.RunAsync(new ThrowingBuild(), "Explained");
+        Assert.Equal(1, result.ExitCode);
+        var text = _harness.Output.ToString();
+        Assert.Contains("error: Explained: VM 'a' has no snapshot 'clean'.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("TimeoutException", text, StringComparison.Ordinal);
+    }
+
     private sealed class ThrowingBuild : NukeBuild
     {
         public Target Boom => _ => _.Executes(() => throw new InvalidOperationException("disk on fire"));
+
+        public Target Explained => _ => _.Executes(() => throw new TimeoutException("VM 'a' has no snapshot 'clean'."));
+
+        protected internal override bool IsExplainedFailure(Exception exception) => exception is TimeoutException;
     }
 }
