@@ -32,8 +32,8 @@ public sealed class TestPhase4FlowTests : IDisposable
 
             var options = new SuiteRunOptions { ProjectDirectory = definition.Directory, ResultsDirectory = _results, ReportName = "TestPhase4", SyncExcludes = definition.SyncExcludes };
             var runner = new SuiteRunner(new LineLogger(log));
-            await runner.PrepareAsync(vm, options, Ct);
-            var passing = await runner.RunAsync(vm, suite, options, Ct);
+            var prepared = await runner.PrepareAsync(vm, options, Ct);
+            var passing = await runner.RunAsync(vm, suite, options with { EarlierPhases = prepared.Phases }, Ct);
 
             Assert.True(passing.Report.IsSuccess, passing.Report + "\n" + log);
             Assert.Equal(0, passing.Report.Skipped);
@@ -45,9 +45,8 @@ public sealed class TestPhase4FlowTests : IDisposable
             Assert.Equal(["restore", "sync", "test", "report"], passing.Phases.Select(p => p.Key));
 
             var failingOptions = options with { ExtraEnvironment = new Dictionary<string, string> { ["MOUNTLAB_FAIL"] = "1" } };
-            var failingRunner = new SuiteRunner(new LineLogger(log));
-            await failingRunner.PrepareAsync(vm, failingOptions, Ct);
-            var failing = await failingRunner.RunAsync(vm, suite, failingOptions, Ct);
+            await runner.PrepareAsync(vm, failingOptions, Ct);
+            var failing = await runner.RunAsync(vm, suite, failingOptions, Ct);
             Assert.False(failing.Report.IsSuccess);
             var failure = Assert.Single(failing.Report.Cases, c => c.Outcome == TestOutcome.Failed);
             Assert.Equal("TestFailureOnRequest", failure.Name);
