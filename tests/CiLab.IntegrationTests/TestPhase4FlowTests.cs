@@ -48,6 +48,7 @@ public sealed class TestPhase4FlowTests : IDisposable
             await runner.PrepareAsync(vm, failingOptions, Ct);
             var failing = await runner.RunAsync(vm, suite, failingOptions, Ct);
             Assert.False(failing.Report.IsSuccess);
+            Assert.Equal(["test", "report"], failing.Phases.Select(p => p.Key)); // Nothing carried over from the first run.
             var failure = Assert.Single(failing.Report.Cases, c => c.Outcome == TestOutcome.Failed);
             Assert.Equal("TestFailureOnRequest", failure.Name);
             Assert.Contains("MOUNTLAB_FAIL=1 asked for it", failure.Message, StringComparison.Ordinal);
