@@ -6,7 +6,7 @@ namespace CiLab.GitHub;
 /// Reports test results to GitHub: inside Actions, folded groups, error annotations and the job summary;
 /// with a token, a commit status and a check run per report. Without a token it says so and does nothing else.
 /// </summary>
-public sealed class GitHubReporter(GitHubContext context, TextWriter log, HttpClient? http = null)
+public sealed class GitHubReporter(GitHubContext context, TextWriter log, HttpMessageHandler? handler = null)
 {
     /// <summary>Writes groups, annotations and the job summary when running inside GitHub Actions.</summary>
     public void WriteActionsOutput(string name, TestReport report, IReadOnlyList<KeyValuePair<string, TimeSpan>>? phases = null)
@@ -70,8 +70,7 @@ public sealed class GitHubReporter(GitHubContext context, TextWriter log, HttpCl
             new WorkflowCommands(log).Mask(context.Token);
         }
 
-        using var ownHttp = http is null ? new HttpClient() : null;
-        var client = new GitHubClient(http ?? ownHttp!, new GitHubClientOptions { ApiBaseUrl = context.ApiUrl, Token = context.Token });
+        var client = new GitHubClient(new GitHubClientOptions { ApiBaseUrl = context.ApiUrl, Token = context.Token }, handler: handler);
         var state = report.IsSuccess ? CommitState.Success : CommitState.Failure;
         await client.CreateCommitStatusAsync(context.Repository, context.Sha, new CommitStatusRequest(state, $"cilab/{name}", report.ToString(), context.RunUrl), cancellationToken).ConfigureAwait(false);
         log.WriteLine($"Posted commit status cilab/{name}: {state} ({report}).");

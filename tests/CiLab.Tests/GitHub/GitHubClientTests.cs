@@ -10,7 +10,7 @@ public sealed class GitHubClientTests : IDisposable
 {
     private const string Sha = "0123456789abcdef0123456789abcdef01234567";
     private readonly FakeGitHubServer _server = new();
-    private readonly HttpClient _http = new();
+    private readonly HttpClientHandler _http = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -115,12 +115,12 @@ public sealed class GitHubClientTests : IDisposable
         _server.Dispose();
     }
 
-    private GitHubClient Client(int maxRetries = 3) => new(_http, new GitHubClientOptions
+    private GitHubClient Client(int maxRetries = 3) => new(new GitHubClientOptions
     {
         ApiBaseUrl = _server.BaseUrl,
         Token = FakeGitHubServer.Token,
         MaxRetries = maxRetries,
         MaxRetryWait = TimeSpan.FromSeconds(10),
         DefaultSecondaryWait = TimeSpan.FromMilliseconds(10),
-    });
+    }, handler: _http);
 }

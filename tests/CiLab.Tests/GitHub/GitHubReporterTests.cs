@@ -8,7 +8,7 @@ public sealed class GitHubReporterTests : IDisposable
 {
     private const string Sha = "89abcdef0123456789abcdef0123456789abcdef";
     private readonly FakeGitHubServer _server = new();
-    private readonly HttpClient _http = new();
+    private readonly HttpClientHandler _http = new();
     private readonly string _directory = Directory.CreateTempSubdirectory("cilab-gh-").FullName;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
