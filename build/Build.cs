@@ -3,6 +3,7 @@ using CiLab.GitHub;
 using CiLab.Host;
 using CiLab.Processes;
 using CiLab.Testing;
+using CliWrap;
 
 namespace CiLab.Build;
 
@@ -142,7 +143,7 @@ internal sealed partial class Build : NukeBuild
             }
 
             Console.WriteLine($"── {name}");
-            var result = await DotnetCommand(arguments).ExecuteAsync(ct);
+            var result = await DotnetCommand(arguments).ExecuteBoundedAsync(ct);
             var summary = File.Exists(report)
                 ? TestRunSummary.FromJUnit(report)
                 : new TestRunSummary(0, 1, 0); // The runner died before writing its report: that is a failure.
@@ -164,7 +165,7 @@ internal sealed partial class Build : NukeBuild
 
     // dotnet in the repository root, its output streamed, its exit code judged by the caller.
     Command DotnetCommand(IEnumerable<string> arguments) =>
-        Command.Create("dotnet").WithArguments(arguments)
+        Cli.Wrap("dotnet").WithArguments(arguments)
             .WithWorkingDirectory(RootDirectory)
             .WithValidation(false)
             .WithStandardOutputLine(Console.WriteLine)
@@ -172,7 +173,7 @@ internal sealed partial class Build : NukeBuild
 
     async Task Dotnet(CancellationToken ct, params string[] arguments)
     {
-        var result = await DotnetCommand(arguments).ExecuteAsync(ct);
+        var result = await DotnetCommand(arguments).ExecuteBoundedAsync(ct);
         if (!result.IsSuccess)
         {
             // Its output was streamed above; repeating it would only bury the cause.

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CiLab.Processes;
+using CliWrap;
 
 namespace CiLab.Build.Bench;
 
@@ -11,11 +12,10 @@ internal sealed record Measured(double Seconds, double PeakMegabytes)
         var report = Path.GetTempFileName();
         try
         {
-            await Command.Create("/usr/bin/time").WithArguments(["-f", "%e %M", "-o", report, .. argv])
+            await Cli.Wrap("/usr/bin/time").WithArguments(["-f", "%e %M", "-o", report, .. argv])
                 .WithWorkingDirectory(workingDirectory)
                 .WithValidation(false)
-                .WithOutputLimit(1024)
-                .ExecuteAsync(ct);
+                .ExecuteBoundedAsync(ct, outputLimit: 1024);
             var parts = File.ReadAllLines(report).Last().Split(' ');
             return new Measured(double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture) / 1024);
         }

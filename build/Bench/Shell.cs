@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CiLab.Processes;
+using CliWrap;
 
 namespace CiLab.Build.Bench;
 
@@ -9,7 +10,7 @@ internal static class Shell
     public static async Task<double> TimeAsync(string script, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        await Command.Create("bash").WithArguments("-euo", "pipefail", "-c", script).ExecuteAsync(ct);
+        await Cli.Wrap("bash").WithArguments("-euo", "pipefail", "-c", script).ExecuteBoundedAsync(ct);
         return clock.Elapsed.TotalSeconds;
     }
 

@@ -1,4 +1,5 @@
 using CiLab.Processes;
+using CliWrap;
 
 namespace CiLab.Build.Upgrade;
 
@@ -80,9 +81,9 @@ sealed class ConfigRepository
         await Git(_work, ct, ["push", "--quiet", .. force ? ["--force"] : Array.Empty<string>(), "origin", "HEAD:main"]);
         // Dumb HTTP clients read info/refs and objects/info/packs: keep them current.
         await Git(Path.Combine(Root, "config.git"), ct, "update-server-info");
-        return (await Command.Create("git").WithArguments("rev-parse", "HEAD").WithWorkingDirectory(_work).ExecuteAsync(ct)).StandardOutput.Trim();
+        return (await Cli.Wrap("git").WithArguments("rev-parse", "HEAD").WithWorkingDirectory(_work).ExecuteBoundedAsync(ct)).StandardOutput.Trim();
     }
 
     static Task Git(string directory, CancellationToken ct, params string[] arguments) =>
-        Command.Create("git").WithArguments(arguments).WithWorkingDirectory(directory).ExecuteAsync(ct);
+        Cli.Wrap("git").WithArguments(arguments).WithWorkingDirectory(directory).ExecuteBoundedAsync(ct);
 }

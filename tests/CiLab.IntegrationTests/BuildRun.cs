@@ -8,20 +8,19 @@ internal sealed class BuildRun
 {
     private readonly StringBuilder _output = new();
     private readonly List<(string Text, TaskCompletionSource Seen)> _watches = [];
-    private readonly Task<CommandResult> _run;
+    private readonly Task<HostCommandResult> _run;
     private readonly TaskCompletionSource<int> _started = new();
 
     public BuildRun(params string[] arguments)
     {
         var build = Path.Combine(GuestLab.RepositoryRoot, "artifacts", "build-bin", "_build.dll");
         Assert.True(File.Exists(build), $"{build} is missing: run the tests through ./nuke.sh Test, which builds it.");
-        _run = Command.Create("sh").WithArguments(["-c", "echo \"pid $$\"; exec dotnet \"$@\"", "sh", build, .. arguments])
+        _run = CliWrap.Cli.Wrap("sh").WithArguments(["-c", "echo \"pid $$\"; exec dotnet \"$@\"", "sh", build, .. arguments])
             .WithWorkingDirectory(GuestLab.RepositoryRoot)
             .WithValidation(false)
-            .WithGracefulCancellation(TimeSpan.FromSeconds(30))
             .WithStandardOutputLine(Line)
             .WithStandardErrorLine(Line)
-            .ExecuteAsync(TestContext.Current.CancellationToken);
+            .ExecuteBoundedAsync(TestContext.Current.CancellationToken, grace: TimeSpan.FromSeconds(30));
     }
 
     public int ProcessId => _started.Task.Result;

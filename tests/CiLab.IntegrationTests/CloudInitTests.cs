@@ -1,7 +1,6 @@
 using CiLab.Images;
 using CiLab.Labs;
 using CiLab.Machines;
-using CiLab.Ssh;
 
 namespace CiLab.IntegrationTests;
 

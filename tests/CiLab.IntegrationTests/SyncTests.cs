@@ -1,4 +1,5 @@
 using CiLab.Machines;
+using CiLab.Processes;
 using CiLab.Sync;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -60,7 +61,7 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
 
         Assert.Equal("ok\n", File.ReadAllText(Path.Combine(target, "report.txt")));
         Assert.Equal(["report.txt", "sub"], Directory.GetFileSystemEntries(target).Select(Path.GetFileName).Order(StringComparer.Ordinal));
-        var mode = await CiLab.Processes.Command.Create("stat").WithArguments("-c", "%a", Path.Combine(target, "sub", "suid")).ExecuteAsync(Ct);
+        var mode = await CliWrap.Cli.Wrap("stat").WithArguments("-c", "%a", Path.Combine(target, "sub", "suid")).ExecuteBoundedAsync(Ct);
         Assert.Equal("644", mode.StandardOutput.Trim());
 
         // A top-level link is skipped too: the local file is left as it was, never replaced by a link to a host file.

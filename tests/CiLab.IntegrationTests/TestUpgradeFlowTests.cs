@@ -18,13 +18,12 @@ public sealed class TestUpgradeFlowTests
         var build = Path.Combine(root, "artifacts", "build-bin", "_build.dll");
         Assert.True(File.Exists(build), $"{build} is missing: run the tests through ./nuke.sh Test, which builds it.");
         var output = new System.Text.StringBuilder();
-        var run = await Command.Create("dotnet").WithArguments(build, "TestUpgrade")
+        var run = await CliWrap.Cli.Wrap("dotnet").WithArguments(build, "TestUpgrade")
             .WithWorkingDirectory(root)
             .WithValidation(false)
-            .WithGracefulCancellation(TimeSpan.FromSeconds(30))
             .WithStandardOutputLine(line => output.AppendLine(line))
             .WithStandardErrorLine(line => output.AppendLine(line))
-            .ExecuteAsync(Ct);
+            .ExecuteBoundedAsync(Ct, grace: TimeSpan.FromSeconds(30));
 
         Assert.True(run.ExitCode == 0, $"./nuke.sh TestUpgrade exited with {run.ExitCode}:\n{output}");
         var junit = XDocument.Load(Path.Combine(root, "artifacts", "test-results", "TestUpgrade.xml"));

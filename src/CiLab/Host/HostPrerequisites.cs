@@ -1,4 +1,5 @@
 using CiLab.Processes;
+using CliWrap;
 using Microsoft.Extensions.Logging;
 
 namespace CiLab.Host;
@@ -67,7 +68,7 @@ public static class HostPrerequisites
             return null;
         }
 
-        var sudo = await Command.Create("sudo").WithArguments("-n", "true").WithValidation(false).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        var sudo = await Cli.Wrap("sudo").WithArguments("-n", "true").WithValidation(false).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
         return sudo.IsSuccess ? ["sudo", "-n"] : null;
     }
 
@@ -84,12 +85,12 @@ public static class HostPrerequisites
             }
         }
 
-        var result = await Command.Create(argv[0]).WithArguments(argv[1..])
+        var result = await Cli.Wrap(argv[0]).WithArguments(argv[1..])
             .WithEnvironmentVariable("DEBIAN_FRONTEND", "noninteractive")
             .WithStandardOutputLine(Keep)
             .WithStandardErrorLine(Keep)
             .WithValidation(false)
-            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            .ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
         await File.AppendAllLinesAsync(logPath, [$"$ {string.Join(' ', argv)}", .. lines, $"(exit code {result.ExitCode})"], CancellationToken.None).ConfigureAwait(false);
         if (!result.IsSuccess)
         {

@@ -4,6 +4,7 @@ using System.Text;
 using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Processes;
+using CliWrap;
 using Microsoft.Extensions.Logging;
 
 namespace CiLab.Images;
@@ -61,7 +62,7 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
         var script = Path.Combine(directory, "setup.sh");
         await File.WriteAllTextAsync(script, SetupScript(), cancellationToken).ConfigureAwait(false);
         var hostKey = Path.Combine(directory, "ssh_host_ed25519_key");
-        await Command.Create("ssh-keygen").WithArguments("-q", "-t", "ed25519", "-N", "", "-C", "cilab-guest", "-f", hostKey).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        await Cli.Wrap("ssh-keygen").WithArguments("-q", "-t", "ed25519", "-N", "", "-C", "cilab-guest", "-f", hostKey).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
 
         var tail = new Queue<string>();
         string? tempDirectory = null;
@@ -85,7 +86,7 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
         }
 
         var packages = string.Join(',', BasePackages.Concat(image.CloudInit ? ["cloud-init"] : []).Concat(image.Packages).Distinct());
-        var mmdebstrap = Command.Create("mmdebstrap")
+        var mmdebstrap = Cli.Wrap("mmdebstrap")
             .WithArguments("--variant=minbase", $"--include={packages}", $"--customize-hook=sh {ShellQuoting.Quote(script)} \"$1\"", image.Suite, "/dev/null")
             .WithEnvironmentVariable("CILAB_USER", user)
             // With cloud-init the user and key come from the seed at boot, not from the image.
@@ -96,13 +97,12 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
             .WithEnvironmentVariable("CILAB_PROVISION", image.Provision)
             .WithStandardOutputLine(Progress)
             .WithStandardErrorLine(Progress)
-            .WithValidation(false)
-            // mmdebstrap must unmount /proc and /dev from its chroot before it goes.
-            .WithGracefulCancellation(TimeSpan.FromSeconds(20));
-        CommandResult result;
+            .WithValidation(false);
+        HostCommandResult result;
         try
         {
-            result = await mmdebstrap.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            // mmdebstrap must unmount /proc and /dev from its chroot before it goes.
+            result = await mmdebstrap.ExecuteBoundedAsync(cancellationToken, grace: TimeSpan.FromSeconds(20)).ConfigureAwait(false);
         }
         finally
         {
@@ -117,7 +117,7 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
 
         log.Line($"  [{image.Name}] converting to qcow2");
         var raw = Path.Combine(directory, "root.ext4");
-        await Command.Create("qemu-img").WithArguments("convert", "-O", "qcow2", raw, Path.Combine(directory, "root.qcow2")).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        await Cli.Wrap("qemu-img").WithArguments("convert", "-O", "qcow2", raw, Path.Combine(directory, "root.qcow2")).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
         File.Delete(raw);
         File.Delete(script);
     }
@@ -134,7 +134,7 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
         foreach (var mount in mounts)
         {
             log.Line($"  unmounting {mount} left by the interrupted build");
-            await Command.Create("umount").WithArguments("--lazy", mount).WithValidation(false).ExecuteAsync(CancellationToken.None).ConfigureAwait(false);
+            await Cli.Wrap("umount").WithArguments("--lazy", mount).WithValidation(false).ExecuteBoundedAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         var stillMounted = File.ReadAllText("/proc/mounts").Contains(" " + tempDirectory + "/", StringComparison.Ordinal);

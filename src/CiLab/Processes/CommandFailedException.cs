@@ -1,10 +1,12 @@
+using CliWrap;
+
 namespace CiLab.Processes;
 
 /// <summary>A command exited with a non-zero code. The message shows the command, the code and the end of its output.</summary>
 public sealed class CommandFailedException : CiLabException
 {
     /// <summary>Creates the exception for <paramref name="command"/> and its <paramref name="result"/>.</summary>
-    public CommandFailedException(Command command, CommandResult result)
+    public CommandFailedException(Command command, HostCommandResult result)
         : base(Describe(command, result))
     {
         Command = command;
@@ -15,12 +17,12 @@ public sealed class CommandFailedException : CiLabException
     public Command Command { get; }
 
     /// <summary>Its result, with exit code and output.</summary>
-    public CommandResult Result { get; }
+    public HostCommandResult Result { get; }
 
     /// <summary>The exit code.</summary>
     public int ExitCode => Result.ExitCode;
 
-    private static string Describe(Command command, CommandResult result)
+    private static string Describe(Command command, HostCommandResult result)
     {
         var tail = OutputTail.LastLines(result.StandardError.Length > 0 ? result.StandardError : result.StandardOutput, 20);
         var message = $"Command exited with code {result.ExitCode}: {command}";

@@ -1,3 +1,5 @@
+using CliWrap;
+
 namespace CiLab.Processes;
 
 /// <summary>The executable of a command could not be started (not found, or not executable).</summary>

@@ -1,6 +1,7 @@
 using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Processes;
+using CliWrap;
 
 namespace CiLab.Qemu;
 
@@ -35,7 +36,7 @@ public sealed partial class QemuMachine
         }
 
         // -U reads the image while a running QEMU holds its lock.
-        var result = await Command.Create("qemu-img").WithArguments("snapshot", "-l", "-U", OverlayPath).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        var result = await Cli.Wrap("qemu-img").WithArguments("snapshot", "-l", "-U", OverlayPath).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
         return [.. result.StandardOutput.Split('\n').Skip(2).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(w => w.Length > 1).Select(w => w[1])];
     }
 

@@ -6,6 +6,7 @@ using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Processes;
 using CiLab.Ssh;
+using CliWrap;
 using Microsoft.Extensions.Logging;
 
 namespace CiLab.Qemu;
@@ -115,9 +116,9 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IS
         }
 
         File.Delete(OverlayPath);
-        await Command.Create("qemu-img")
+        await Cli.Wrap("qemu-img")
             .WithArguments("create", "-q", "-f", "qcow2", "-F", Image.DiskFormat, "-b", Path.GetFullPath(Image.DiskPath), OverlayPath)
-            .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            .ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
         WriteMetadata(new VmMetadata(Image.Id, []));
         WriteKnownHost();
         if (Image.CloudInitSeed)
@@ -169,10 +170,10 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IS
             File.Delete(PidPath);
             File.Delete(QmpPath);
             // Not cancellable: cut between QEMU's fork and its pid file, the daemon would be out of reach. It takes a second or two.
-            var qemu = await Command.Create("qemu-system-x86_64")
+            var qemu = await Cli.Wrap("qemu-system-x86_64")
                 .WithArguments(QemuArguments(accelerator, port, forwards, fromSnapshot))
                 .WithValidation(false)
-                .ExecuteAsync(CancellationToken.None).ConfigureAwait(false);
+                .ExecuteBoundedAsync(CancellationToken.None).ConfigureAwait(false);
             if (!qemu.IsSuccess)
             {
                 throw new VmException($"QEMU would not start VM '{Name}' (exit code {qemu.ExitCode}): {qemu.StandardError.Trim()}");

@@ -3,6 +3,7 @@ using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Processes;
 using CiLab.Sync;
+using CliWrap;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -47,7 +48,7 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint, IGuestProfile
                 .WithStandardOutputLine(command.OnOutputLine)
                 .WithStandardErrorLine(command.OnErrorLine)
                 .WithValidation(false)
-                .ExecuteAsync(linked.Token).ConfigureAwait(false);
+                .ExecuteBoundedAsync(linked.Token).ConfigureAwait(false);
             var guestResult = new GuestCommandResult(result.ExitCode, result.StandardOutput, result.StandardError, clock.Elapsed);
             if (result.ExitCode == 255 && !await ConnectionSurvivedAsync().ConfigureAwait(false))
             {
@@ -81,7 +82,7 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint, IGuestProfile
         limit.CancelAfter(ProbeTimeout);
         try
         {
-            var result = await Ssh("true").WithValidation(false).ExecuteAsync(limit.Token).ConfigureAwait(false);
+            var result = await Ssh("true").WithValidation(false).ExecuteBoundedAsync(limit.Token).ConfigureAwait(false);
             return result.ExitCode == 0 ? null : Explain(result.StandardError);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -106,8 +107,8 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint, IGuestProfile
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
-            var check = await Command.Create("ssh").WithArguments([.. Endpoint.Options(), "-O", "check", Endpoint.Destination])
-                .WithValidation(false).ExecuteAsync(limit.Token).ConfigureAwait(false);
+            var check = await Cli.Wrap("ssh").WithArguments([.. Endpoint.Options(), "-O", "check", Endpoint.Destination])
+                .WithValidation(false).ExecuteBoundedAsync(limit.Token).ConfigureAwait(false);
             return check.ExitCode == 0;
         }
         catch (OperationCanceledException)
@@ -121,8 +122,8 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint, IGuestProfile
     {
         if (File.Exists(Endpoint.ControlPath))
         {
-            await Command.Create("ssh").WithArguments([.. Endpoint.Options(), "-O", "exit", Endpoint.Destination])
-                .WithValidation(false).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            await Cli.Wrap("ssh").WithArguments([.. Endpoint.Options(), "-O", "exit", Endpoint.Destination])
+                .WithValidation(false).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
             File.Delete(Endpoint.ControlPath);
         }
     }
@@ -183,7 +184,7 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint, IGuestProfile
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try
         {
-            await Ssh($"{prefix}sh -c {ShellQuoting.Quote(kill)}").WithValidation(false).ExecuteAsync(limit.Token).ConfigureAwait(false);
+            await Ssh($"{prefix}sh -c {ShellQuoting.Quote(kill)}").WithValidation(false).ExecuteBoundedAsync(limit.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -192,7 +193,7 @@ public sealed class SshClient(string vmName, SshEndpoint endpoint, IGuestProfile
     }
 
     private Command Ssh(string remoteCommand) =>
-        Command.Create("ssh").WithArguments([.. Endpoint.Options(), Endpoint.Destination, "--", remoteCommand]);
+        Cli.Wrap("ssh").WithArguments([.. Endpoint.Options(), Endpoint.Destination, "--", remoteCommand]);
 
     private static string Explain(string stderr)
     {

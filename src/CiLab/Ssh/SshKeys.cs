@@ -1,4 +1,5 @@
 using CiLab.Processes;
+using CliWrap;
 
 namespace CiLab.Ssh;
 
@@ -13,8 +14,8 @@ internal static class SshKeys
             Directory.CreateDirectory(Path.GetDirectoryName(privateKeyPath)!);
             File.Delete(privateKeyPath);
             File.Delete(privateKeyPath + ".pub");
-            await Command.Create("ssh-keygen").WithArguments("-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", privateKeyPath)
-                .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            await Cli.Wrap("ssh-keygen").WithArguments("-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", privateKeyPath)
+                .ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
         }
 
         File.SetUnixFileMode(privateKeyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);

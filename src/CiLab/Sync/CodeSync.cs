@@ -5,6 +5,7 @@ using CiLab.Host;
 using CiLab.Machines;
 using CiLab.Processes;
 using CiLab.Ssh;
+using CliWrap;
 using Microsoft.Extensions.Logging;
 
 namespace CiLab.Sync;
@@ -55,7 +56,7 @@ public sealed partial class CodeSync(SshClient ssh, ILogger log, string? stateDi
         arguments.AddRange(filters);
         arguments.Add("--rsync-path=mkdir -p " + ShellQuoting.Quote(guestDirectory) + " && rsync");
         arguments.AddRange([HostPath(hostDirectory), $"{ssh.Endpoint.Destination}:{guestDirectory}/"]);
-        CommandResult result;
+        HostCommandResult result;
         try
         {
             result = await RsyncAsync(arguments, local: false, cancellationToken).ConfigureAwait(false);
@@ -103,7 +104,7 @@ public sealed partial class CodeSync(SshClient ssh, ILogger log, string? stateDi
         }
     }
 
-    private async Task<CommandResult> RsyncAsync(List<string> arguments, bool local, CancellationToken cancellationToken)
+    private async Task<HostCommandResult> RsyncAsync(List<string> arguments, bool local, CancellationToken cancellationToken)
     {
         if (!local)
         {
@@ -112,7 +113,7 @@ public sealed partial class CodeSync(SshClient ssh, ILogger log, string? stateDi
             arguments.InsertRange(0, ["-e", ShellQuoting.Join(["ssh", .. ssh.Endpoint.Options()]), "--timeout=120"]);
         }
 
-        var result = await Command.Create("rsync").WithArguments(arguments).WithValidation(false).WithOutputLimit(int.MaxValue).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        var result = await Cli.Wrap("rsync").WithArguments(arguments).WithValidation(false).ExecuteBoundedAsync(cancellationToken, outputLimit: int.MaxValue).ConfigureAwait(false);
         if (!result.IsSuccess)
         {
             throw new GuestConnectionException(ssh.VmName, $"rsync exited with code {result.ExitCode}: {result.StandardError.Trim()}");
@@ -145,9 +146,9 @@ public sealed partial class CodeSync(SshClient ssh, ILogger log, string? stateDi
         try
         {
             await File.WriteAllTextAsync(list, string.Concat(send.Select(p => p + "\0")), cancellationToken).ConfigureAwait(false);
-            await Command.Create("tar").WithArguments("-cf", archive, "-C", hostDirectory, "--no-recursion", "--null", "-T", list).ExecuteAsync(cancellationToken).ConfigureAwait(false);
-            var upload = await Command.Create("sh").WithArguments("-c", $"{ShellQuoting.Join(["ssh", .. ssh.Endpoint.Options(), ssh.Endpoint.Destination, "--", script])} < {ShellQuoting.Quote(archive)}")
-                .WithValidation(false).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            await Cli.Wrap("tar").WithArguments("-cf", archive, "-C", hostDirectory, "--no-recursion", "--null", "-T", list).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
+            var upload = await Cli.Wrap("sh").WithArguments("-c", $"{ShellQuoting.Join(["ssh", .. ssh.Endpoint.Options(), ssh.Endpoint.Destination, "--", script])} < {ShellQuoting.Quote(archive)}")
+                .WithValidation(false).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
             if (upload.ExitCode == 255)
             {
                 throw new GuestConnectionException(ssh.VmName, upload.StandardError.Trim());
@@ -180,11 +181,11 @@ public sealed partial class CodeSync(SshClient ssh, ILogger log, string? stateDi
         try
         {
             var excludes = DefaultExcludes.Concat(extraExcludes).Select(e => $"--exclude={e.TrimEnd('/')}");
-            await Command.Create("tar").WithArguments([.. excludes, "-czf", archive, "-C", hostDirectory, "."]).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            await Cli.Wrap("tar").WithArguments([.. excludes, "-czf", archive, "-C", hostDirectory, "."]).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
             var quoted = ShellQuoting.Quote(guestDirectory);
             var bytes = new FileInfo(archive).Length;
-            var upload = Command.Create("sh").WithArguments("-c", $"{ShellQuoting.Join(["ssh", .. ssh.Endpoint.Options(), ssh.Endpoint.Destination])} {ShellQuoting.Quote($"rm -rf {quoted} && mkdir -p {quoted} && tar -xzf - -C {quoted}")} < {ShellQuoting.Quote(archive)}");
-            await upload.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            var upload = Cli.Wrap("sh").WithArguments("-c", $"{ShellQuoting.Join(["ssh", .. ssh.Endpoint.Options(), ssh.Endpoint.Destination])} {ShellQuoting.Quote($"rm -rf {quoted} && mkdir -p {quoted} && tar -xzf - -C {quoted}")} < {ShellQuoting.Quote(archive)}");
+            await upload.ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
             return new SyncResult("tar", -1, bytes, clock.Elapsed);
         }
         finally

@@ -1,6 +1,7 @@
 using System.Text;
 using CiLab.Images;
 using CiLab.Processes;
+using CliWrap;
 
 namespace CiLab.Tests.Images;
 
@@ -12,7 +13,7 @@ public sealed class Iso9660WriterTests : IDisposable
     public async Task Blkid_sees_an_iso9660_volume_labelled_cidata()
     {
         CloudInitSeed.Write(_path, "vm1", "cilab", "ssh-ed25519 AAAATEST lab");
-        var probe = await Command.Create("blkid").WithArguments("-p", "-o", "export", _path).ExecuteAsync(TestContext.Current.CancellationToken);
+        var probe = await Cli.Wrap("blkid").WithArguments("-p", "-o", "export", _path).ExecuteBoundedAsync(TestContext.Current.CancellationToken);
         Assert.Contains("TYPE=iso9660", probe.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("LABEL=cidata", probe.StandardOutput, StringComparison.Ordinal);
     }

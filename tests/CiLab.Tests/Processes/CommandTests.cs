@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CiLab.Processes;
+using CliWrap;
 
 namespace CiLab.Tests.Processes;
 
@@ -10,7 +11,7 @@ public sealed class CommandTests
     [Fact]
     public async Task I_can_run_a_command_and_read_its_exit_code_and_output()
     {
-        var result = await Command.Create("sh").WithArguments("-c", "echo out; echo err >&2; exit 0").ExecuteAsync(Ct);
+        var result = await Cli.Wrap("sh").WithArguments("-c", "echo out; echo err >&2; exit 0").ExecuteBoundedAsync(Ct);
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("out\n", result.StandardOutput);
         Assert.Equal("err\n", result.StandardError);
@@ -20,25 +21,25 @@ public sealed class CommandTests
     public async Task Arguments_reach_the_process_exactly_as_given_without_a_shell()
     {
         var tricky = "a b 'c' \"d\" $HOME `x` ;|&";
-        var result = await Command.Create("printf").WithArguments("%s", tricky).ExecuteAsync(Ct);
+        var result = await Cli.Wrap("printf").WithArguments("%s", tricky).ExecuteBoundedAsync(Ct);
         Assert.Equal(tricky, result.StandardOutput);
     }
 
     [Fact]
     public async Task A_non_zero_exit_throws_with_the_command_the_code_and_the_output_tail()
     {
-        var command = Command.Create("sh").WithArguments("-c", "echo something broke >&2; exit 3");
-        var e = await Assert.ThrowsAsync<CommandFailedException>(() => command.ExecuteAsync(Ct));
+        var command = Cli.Wrap("sh").WithArguments("-c", "echo something broke >&2; exit 3");
+        var e = await Assert.ThrowsAsync<CommandFailedException>(() => command.ExecuteBoundedAsync(Ct));
         Assert.Equal(3, e.ExitCode);
         Assert.Contains("exited with code 3", e.Message, StringComparison.Ordinal);
-        Assert.Contains("sh -c 'echo something broke >&2; exit 3'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("sh -c \"echo something broke >&2; exit 3\"", e.Message, StringComparison.Ordinal);
         Assert.Contains("something broke", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Validation_can_be_turned_off()
     {
-        var result = await Command.Create("false").WithValidation(false).ExecuteAsync(Ct);
+        var result = await Cli.Wrap("false").WithValidation(false).ExecuteBoundedAsync(Ct);
         Assert.Equal(1, result.ExitCode);
         Assert.False(result.IsSuccess);
     }
@@ -46,7 +47,7 @@ public sealed class CommandTests
     [Fact]
     public async Task A_missing_executable_gives_a_clear_error()
     {
-        var e = await Assert.ThrowsAsync<CommandNotFoundException>(() => Command.Create("no-such-tool-cilab").ExecuteAsync(Ct));
+        var e = await Assert.ThrowsAsync<CommandNotFoundException>(() => Cli.Wrap("no-such-tool-cilab").ExecuteBoundedAsync(Ct));
         Assert.Contains("Could not start 'no-such-tool-cilab'", e.Message, StringComparison.Ordinal);
     }
 
@@ -56,11 +57,11 @@ public sealed class CommandTests
         var directory = Directory.CreateTempSubdirectory("cilab-cmd-").FullName;
         try
         {
-            var result = await Command.Create("sh").WithArguments("-c", "pwd; echo $GREETING; cat")
+            var result = await Cli.Wrap("sh").WithArguments("-c", "pwd; echo $GREETING; cat")
                 .WithWorkingDirectory(directory)
                 .WithEnvironmentVariable("GREETING", "hi there")
                 .WithStandardInput("from stdin\n")
-                .ExecuteAsync(Ct);
+                .ExecuteBoundedAsync(Ct);
             Assert.Equal($"{directory}\nhi there\nfrom stdin\n", result.StandardOutput);
         }
         finally
@@ -73,9 +74,9 @@ public sealed class CommandTests
     public async Task Lines_are_streamed_to_callbacks_as_they_arrive()
     {
         var lines = new List<string>();
-        await Command.Create("sh").WithArguments("-c", "for i in 1 2 3; do echo line$i; done")
+        await Cli.Wrap("sh").WithArguments("-c", "for i in 1 2 3; do echo line$i; done")
             .WithStandardOutputLine(lines.Add)
-            .ExecuteAsync(Ct);
+            .ExecuteBoundedAsync(Ct);
         Assert.Equal(["line1", "line2", "line3"], lines);
     }
 
@@ -84,20 +85,34 @@ public sealed class CommandTests
     {
         // 1 MB on each stream: far more than a pipe holds, so a reader that stopped would leave the process blocked.
         var clock = Stopwatch.StartNew();
-        var e = await Assert.ThrowsAsync<FormatException>(() => Command.Create("sh").WithArguments("-c", "seq 1 150000; seq 1 150000 >&2; echo done")
+        var e = await Assert.ThrowsAsync<FormatException>(() => Cli.Wrap("sh").WithArguments("-c", "seq 1 150000; seq 1 150000 >&2; echo done")
             .WithStandardOutputLine(_ => throw new FormatException("bad line"))
             .WithStandardErrorLine(_ => throw new FormatException("bad error line"))
-            .ExecuteAsync(Ct));
-        Assert.Equal("bad line", e.Message);
+            .ExecuteBoundedAsync(Ct));
+        Assert.Contains(e.Message, new[] { "bad line", "bad error line" });
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_throwing_output_callback_alone_still_surfaces_after_the_exit()
+    {
+        var lines = 0;
+        var e = await Assert.ThrowsAsync<FormatException>(() => Cli.Wrap("sh").WithArguments("-c", "seq 1 150000")
+            .WithStandardOutputLine(_ =>
+            {
+                lines++;
+                throw new FormatException("bad line");
+            })
+            .ExecuteBoundedAsync(Ct));
+        Assert.Equal("bad line", e.Message);
+        Assert.Equal(1, lines);
     }
 
     [Fact]
     public async Task The_result_keeps_only_the_tail_of_huge_output()
     {
-        var result = await Command.Create("sh").WithArguments("-c", "seq 1 200000")
-            .WithOutputLimit(10_000)
-            .ExecuteAsync(Ct);
+        var result = await Cli.Wrap("sh").WithArguments("-c", "seq 1 200000")
+            .ExecuteBoundedAsync(Ct, outputLimit: 10_000);
         Assert.True(result.StandardOutput.Length <= 10_000);
         Assert.EndsWith("199999\n200000\n", result.StandardOutput, StringComparison.Ordinal);
     }
@@ -109,9 +124,9 @@ public sealed class CommandTests
         var marker = $"3000.{Random.Shared.Next(100_000, 999_999)}";
         using var cancellation = new CancellationTokenSource();
         var started = new TaskCompletionSource();
-        var run = Command.Create("sh").WithArguments("-c", $"echo ready; sh -c 'sleep {marker}' & wait")
+        var run = Cli.Wrap("sh").WithArguments("-c", $"echo ready; sh -c 'sleep {marker}' & wait")
             .WithStandardOutputLine(_ => started.TrySetResult())
-            .ExecuteAsync(cancellation.Token);
+            .ExecuteBoundedAsync(cancellation.Token);
         await started.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         await WaitUntilAsync(() => ProcessesWith(marker) == 3);
         Assert.Equal(3, ProcessesWith(marker));
@@ -120,6 +135,25 @@ public sealed class CommandTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         await WaitUntilAsync(() => ProcessesWith(marker) == 0);
         Assert.Equal(0, ProcessesWith(marker));
+    }
+
+    [Theory]
+    [InlineData(5, "cleaned up")]
+    [InlineData(0, "")]
+    public async Task With_a_grace_period_cancellation_sends_SIGTERM_first_and_lets_the_tool_clean_up(int graceSeconds, string expected)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"cilab-grace-{Guid.NewGuid():N}");
+        using var cancellation = new CancellationTokenSource();
+        var started = new TaskCompletionSource();
+        var run = Cli.Wrap("sh").WithArguments("-c", $"trap 'echo cleaned up > {file}; exit 0' TERM; echo ready; sleep 30 & wait")
+            .WithStandardOutputLine(_ => started.TrySetResult())
+            .ExecuteBoundedAsync(cancellation.Token, grace: TimeSpan.FromSeconds(graceSeconds));
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        await cancellation.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.Equal(expected, File.Exists(file) ? File.ReadAllText(file).Trim() : string.Empty);
+        File.Delete(file);
     }
 
     private static int ProcessesWith(string marker)

@@ -1,4 +1,5 @@
 using CiLab.Processes;
+using CliWrap;
 
 namespace CiLab.Tests.Processes;
 
@@ -15,7 +16,7 @@ public sealed class ShellQuotingTests
     public async Task A_quoted_word_reads_back_identically_in_a_real_shell(string word)
     {
         var script = "printf %s " + ShellQuoting.Quote(word);
-        var result = await Command.Create("sh").WithArguments("-c", script).ExecuteAsync(TestContext.Current.CancellationToken);
+        var result = await Cli.Wrap("sh").WithArguments("-c", script).ExecuteBoundedAsync(TestContext.Current.CancellationToken);
         Assert.Equal(word, result.StandardOutput);
     }
 
