@@ -15,7 +15,7 @@ internal sealed partial class Build : NukeBuild
     [Parameter("Configuration to build")]
     readonly Configuration Configuration = Configuration.Debug;
 
-    [Parameter("Run only tests whose class matches this wildcard (e.g. '*Parser*'), or an xunit query filter starting with '/'")]
+    [Parameter("Run only tests whose full name contains this (e.g. 'Parser' or '*Parser*'), or a dotnet test --filter expression (e.g. 'FullyQualifiedName~Ssh&Name!~Kill')")]
     readonly string TestFilter = "";
 
     [Parameter("The lab file")]
@@ -127,19 +127,19 @@ internal sealed partial class Build : NukeBuild
         foreach (var project in projects)
         {
             var name = Path.GetFileName(project);
-            var assembly = Path.Combine(project, "bin", Configuration.ToString(), "net10.0", name + ".dll");
             var report = Path.Combine(TestResultsDirectory, name + ".xml");
             File.Delete(report);
-            var arguments = new List<string> { assembly, "-noLogo", "-noColor", "-junit", report };
+            // dotnet test, as .NET users run tests, with JunitXml.TestLogger writing the report read below.
+            var arguments = new List<string> { "test", Path.Combine(project, name + ".csproj"), "--no-build", "-c", Configuration.ToString(), "--nologo", "--logger", $"junit;LogFilePath={report}" };
+            if (TestFilter.Length > 0)
+            {
+                arguments.AddRange(["--filter", TestFilter.IndexOfAny(['=', '~', '!', '|', '&']) >= 0 ? TestFilter : $"FullyQualifiedName~{TestFilter.Trim('*')}"]);
+            }
+
             if (IsServerBuild)
             {
                 // In CI a skipped test hides a missing prerequisite: count it as a failure.
-                arguments.Add("-failSkips");
-            }
-
-            if (TestFilter.Length > 0)
-            {
-                arguments.AddRange(TestFilter.StartsWith('/') ? ["-filter", TestFilter] : ["-class", TestFilter]);
+                arguments.AddRange(["--", "xUnit.FailSkips=true"]);
             }
 
             Console.WriteLine($"── {name}");
