@@ -40,7 +40,10 @@ public static class HostCommands
     public static Command WithEnvironmentVariable(this Command command, string name, string? value)
     {
         ArgumentNullException.ThrowIfNull(command);
-        return command.WithEnvironmentVariables(variables => variables.Set(name, value));
+        // CliWrap's builder starts from nothing on each call: add to what is set already.
+        var variables = command.EnvironmentVariables.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        variables[name] = value;
+        return command.WithEnvironmentVariables(variables);
     }
 
     /// <summary>Each line of standard output as it arrives, besides what is kept.</summary>

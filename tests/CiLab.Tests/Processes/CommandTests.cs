@@ -57,12 +57,14 @@ public sealed class CommandTests
         var directory = Directory.CreateTempSubdirectory("cilab-cmd-").FullName;
         try
         {
-            var result = await Cli.Wrap("sh").WithArguments("-c", "pwd; echo $GREETING; cat")
+            var result = await Cli.Wrap("sh").WithArguments("-c", "pwd; echo $GREETING $NAME ${HOME:-no home}; cat")
                 .WithWorkingDirectory(directory)
                 .WithEnvironmentVariable("GREETING", "hi there")
+                .WithEnvironmentVariable("NAME", "lab")
+                .WithEnvironmentVariable("HOME", null)
                 .WithStandardInput("from stdin\n")
                 .ExecuteBoundedAsync(Ct);
-            Assert.Equal($"{directory}\nhi there\nfrom stdin\n", result.StandardOutput);
+            Assert.Equal($"{directory}\nhi there lab no home\nfrom stdin\n", result.StandardOutput);
         }
         finally
         {
