@@ -19,10 +19,9 @@ namespace CiLab.Ssh;
 /// <param name="log">Where sync lines go.</param>
 public sealed class SshClient(string vmName, SshEndpoint endpoint, IGuestProfile? profile = null, ILogger? log = null) : IGuestShell
 {
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(30);
     private readonly IGuestProfile _profile = profile ?? LinuxSystemdProfile.Instance;
     private readonly ILogger _log = log ?? NullLogger.Instance;
-
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>The VM's name, for messages.</summary>
     public string VmName { get; } = vmName;
