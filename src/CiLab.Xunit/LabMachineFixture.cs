@@ -66,7 +66,11 @@ public abstract class LabMachineFixture(string labFile, string vmName, string sn
     {
         if (_machine is not null)
         {
-            await _machine.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            if (!_machine.Definition.ReadOnly)
+            {
+                await _machine.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            }
+
             _machine.Release();
         }
 
