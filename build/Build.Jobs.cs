@@ -34,6 +34,11 @@ internal sealed partial class Build : NukeBuild
                     throw new TargetFailedException($"VM '{vm.Name}' is not running, so suite '{suite.Name}' has nowhere to run: let SyncCode restore and sync it (do not skip it), or start it (VmStart) and sync it (cilab sync) first.");
                 }
 
+                if (preparation is null)
+                {
+                    Console.WriteLine($"SyncCode did not run in this build: suite '{suite.Name}' runs on the copy of the project already in VM '{vm.Name}'.");
+                }
+
                 var result = await new SuiteRunner(LineLogger.Console).RunAsync(vm, suite, SuiteOptions() with { EarlierPhases = preparation?.Phases ?? [] }, ct);
                 PrintSuiteSummary(result);
                 new GitHubReporter(GitHubContext.FromEnvironment(), Console.Out).WriteActionsOutput(nameof(TestPhase4), result.Report, result.Phases);

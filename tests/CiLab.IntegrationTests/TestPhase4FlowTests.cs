@@ -84,11 +84,14 @@ public sealed class TestPhase4FlowTests : IDisposable
         Assert.Equal(0, GuestLab.QemuProcessesFor("phase4"));
     }
 
+    // VmSnapshot is skipped too where the VM would otherwise be booted by it (a fresh clone has no snapshot yet, and
+    // whether this test runs before or after the ones that save it is xunit's choice): the premise is a stopped VM.
     [Theory]
-    [InlineData("--skip", "SyncCode")]
+    [InlineData("--skip", "SyncCode,VmSnapshot")]
     [InlineData("--skip")]
     public async Task TestPhase4_with_its_preparation_skipped_and_the_vm_stopped_stops_with_one_sentence(params string[] skip)
     {
+        Assert.Equal(0, GuestLab.QemuProcessesFor("phase4"));
         var run = new BuildRun(["TestPhase4", .. skip]);
 
         Assert.NotEqual(0, await run.ExitCodeAsync(TimeSpan.FromMinutes(6)));
