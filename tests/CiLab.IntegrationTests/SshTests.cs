@@ -9,7 +9,7 @@ public sealed class SshTests(SshGuest guest) : IClassFixture<SshGuest>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private SshClient Ssh => guest.Vm.Ssh;
+    private SshShell Ssh => guest.Vm.Ssh;
 
     [Fact]
     public async Task Exit_codes_and_stderr_come_back_and_a_failure_shows_the_command_and_output()

@@ -42,7 +42,7 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
     {
         await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = "mkdir -p /tmp/out/reports && echo '<testsuites/>' > /tmp/out/reports/junit.xml && echo log > /tmp/out/run.log" }, Ct);
         var target = Path.Combine(_source, "back");
-        await new CodeSync(guest.Vm.Ssh, NullLogger.Instance).DownloadAsync("/tmp/out/", target, Ct);
+        await guest.Vm.Ssh.DownloadAsync("/tmp/out/", target, Ct);
         Assert.Equal("<testsuites/>\n", File.ReadAllText(Path.Combine(target, "reports", "junit.xml")));
         Assert.Equal("log\n", File.ReadAllText(Path.Combine(target, "run.log")));
     }
@@ -57,7 +57,7 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
                 + "&& ln -s / /tmp/evil/root && cp /bin/true /tmp/evil/sub/suid && chmod 4755 /tmp/evil/sub/suid && mkfifo /tmp/evil/fifo && ln -s /etc/hostname /tmp/evil-link",
         }, Ct);
         var target = Path.Combine(_source, "evil");
-        await new CodeSync(guest.Vm.Ssh, NullLogger.Instance).DownloadAsync("/tmp/evil/", target, Ct);
+        await guest.Vm.Ssh.DownloadAsync("/tmp/evil/", target, Ct);
 
         Assert.Equal("ok\n", File.ReadAllText(Path.Combine(target, "report.txt")));
         Assert.Equal(["report.txt", "sub"], Directory.GetFileSystemEntries(target).Select(Path.GetFileName).Order(StringComparer.Ordinal));
@@ -66,7 +66,7 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
 
         // A top-level link is skipped too: the local file is left as it was, never replaced by a link to a host file.
         var single = Path.Combine(_source, "single.txt");
-        await new CodeSync(guest.Vm.Ssh, NullLogger.Instance).DownloadAsync("/tmp/evil-link", single, Ct);
+        await guest.Vm.Ssh.DownloadAsync("/tmp/evil-link", single, Ct);
         Assert.False(File.Exists(single) && new FileInfo(single).LinkTarget is not null);
     }
 

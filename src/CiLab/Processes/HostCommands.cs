@@ -13,7 +13,7 @@ public static class HostCommands
     /// <summary>The most standard output <see cref="ExecuteBoundedAsync"/> keeps unless told otherwise (its end).</summary>
     public const int DefaultOutputLimit = 4 * 1024 * 1024;
 
-    private const int ErrorLimit = 64 * 1024;
+    internal const int ErrorLimit = 64 * 1024;
 
     /// <summary>The arguments, each one word, quoted as needed.</summary>
     public static Command WithArguments(this Command command, params string[] arguments)

@@ -89,13 +89,13 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IS
     private string LockPath => Path.Combine(_state.RuntimeRoot, Name + ".lock");
 
     /// <summary>OpenSSH to the VM as its lab user (valid while it runs), with its endpoint for other OpenSSH tools.</summary>
-    public SshClient Ssh => new(Name, Endpoint(Definition.User), Profile, _log);
+    public SshShell Ssh => new(Name, Endpoint(Definition.User), Profile, _log);
 
     /// <inheritdoc/>
     public IGuestShell Shell => Ssh;
 
     /// <inheritdoc/>
-    public IGuestShell RootShell => new SshClient(Name, Endpoint("root"), Profile, _log);
+    public IGuestShell RootShell => new SshShell(Name, Endpoint("root"), Profile, _log);
 
     /// <summary>
     /// Creates the overlay over the base image when it is missing or the base image changed.

@@ -21,12 +21,10 @@ namespace CiLab.Sync;
 /// Where to keep a manifest of each sync (the VM's state folder). With it, a sync to a guest copy that nobody touched
 /// since the last one sends only what changed on the host, without rsync walking the tree on both sides.
 /// </param>
-public sealed partial class CodeSync(SshClient ssh, ILogger log, string? stateDirectory = null)
+public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDirectory = null)
 {
     // Past this many changed entries, rsync's own delta transfer is the better tool.
     private const int IncrementalLimit = 500;
-
-    private static readonly TimeSpan DownloadTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>Always left out: VCS data, build output, CiLab's own state and artifacts.</summary>
     public static IReadOnlyList<string> DefaultExcludes { get; } = [".git/", "artifacts/", ".cilab/", "bin/", "obj/", ".vs/", "node_modules/"];
@@ -78,30 +76,6 @@ public sealed partial class CodeSync(SshClient ssh, ILogger log, string? stateDi
         var bytes = Number(BytesSent(), result.StandardOutput);
         log.Line($"Synced {hostDirectory} to {ssh.VmName}:{guestDirectory}: {files} file(s), {bytes:N0} bytes in {clock.Elapsed.TotalSeconds:0.0}s.");
         return new SyncResult("rsync", (int)files, bytes, clock.Elapsed);
-    }
-
-    /// <summary>Copies a host file or folder to <paramref name="guestPath"/>.</summary>
-    public Task UploadAsync(string hostPath, string guestPath, CancellationToken cancellationToken) =>
-        RsyncAsync(["-a", Directory.Exists(hostPath) ? HostPath(hostPath) : hostPath, $"{ssh.Endpoint.Destination}:{guestPath}"], local: false, cancellationToken);
-
-    /// <summary>
-    /// Copies a guest file or folder to <paramref name="hostPath"/> (a folder's contents go into it). What a guest wrote is
-    /// untrusted: symbolic links (which would point into the host once copied), devices and special files are left out,
-    /// owners and set-id bits are not kept, files over 2 GiB are skipped, and the copy stops after 10 minutes.
-    /// </summary>
-    public async Task DownloadAsync(string guestPath, string hostPath, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(hostPath))!);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(DownloadTimeout);
-        try
-        {
-            await RsyncAsync(["-rt", "--no-links", "--no-devices", "--no-specials", "--chmod=D755,F644", "--max-size=2g", $"{ssh.Endpoint.Destination}:{guestPath}", hostPath], local: false, limit.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new GuestConnectionException(ssh.VmName, $"copying {guestPath} from the guest did not finish within {DownloadTimeout.TotalMinutes:0} minutes.");
-        }
     }
 
     private async Task<HostCommandResult> RsyncAsync(List<string> arguments, bool local, CancellationToken cancellationToken)
