@@ -2,6 +2,7 @@ using System.CommandLine;
 using CiLab.Host;
 using CiLab.Images;
 using CiLab.Labs;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.Cli;
 
@@ -29,18 +30,18 @@ internal static class ImageCommands
         });
 
         var build = new Command("build", "Build the lab's images now (a cache hit when nothing changed).") { lab };
-        build.SetAction(async (parse, ct) => await WithLabAsync(parse.GetValue(lab)!, output, error, ct, async opened =>
+        build.SetAction(async (parse, ct) => await WithLabAsync(parse.GetValue(lab)!, output, error, ct, async (opened, log) =>
         {
             foreach (var vm in opened.Definition.Vms)
             {
                 var built = await opened.ImageAsync(vm.Image, vm.User, ct);
-                output.WriteLine($"{vm.Image}: {built.Id} ({built.DiskPath})");
+                log.LogInformation("{Line}", $"{vm.Image}: {built.Id} ({built.DiskPath})");
             }
         }));
 
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation (required when not interactive)" };
         var prune = new Command("prune", "Delete cached images the lab does not use.") { lab, yes };
-        prune.SetAction(async (parse, ct) => await WithLabAsync(parse.GetValue(lab)!, output, error, ct, async opened =>
+        prune.SetAction(async (parse, ct) => await WithLabAsync(parse.GetValue(lab)!, output, error, ct, async (opened, log) =>
         {
             var keep = new HashSet<string>();
             foreach (var vm in opened.Definition.Vms)
@@ -60,12 +61,12 @@ internal static class ImageCommands
             var (removed, kept) = ImageCache.Default().Prune(keep, opened.State.Root);
             foreach (var entry in removed)
             {
-                output.WriteLine($"deleted {entry}");
+                log.LogInformation("{Line}", $"deleted {entry}");
             }
 
             foreach (var entry in kept)
             {
-                output.WriteLine($"kept {entry}");
+                log.LogInformation("{Line}", $"kept {entry}");
             }
 
             await Task.CompletedTask;
@@ -77,12 +78,16 @@ internal static class ImageCommands
         return image;
     }
 
-    private static async Task<int> WithLabAsync(string path, TextWriter output, TextWriter error, CancellationToken ct, Func<Lab, Task> action)
+    private static async Task<int> WithLabAsync(string path, TextWriter output, TextWriter error, CancellationToken ct, Func<Lab, ILogger, Task> action)
     {
         try
         {
-            await action(await Lab.OpenAsync(LabFile.Load(path), new LabOptions { Log = new LineLogger(output) }, ct));
-            return 0;
+            var definition = LabFile.Load(path);
+            return await LiveStatus.RunAsync(output, $"images of {Path.GetFileName(definition.Path)}", async log =>
+            {
+                await action(await Lab.OpenAsync(definition, new LabOptions { Log = log }, ct), log);
+                return 0;
+            });
         }
         catch (Exception e) when (e is CiLabException or FileNotFoundException or ArgumentException)
         {

@@ -20,17 +20,20 @@ internal static class SyncCommand
             try
             {
                 var definition = LabFile.Load(parse.GetValue(lab)!);
-                // Syncing under another run's suite would change its tree mid-test: refuse at once rather than wait.
-                var opened = await Lab.OpenAsync(definition, new LabOptions { Log = new LineLogger(output), WaitWhenBusy = false }, ct);
-                var machine = await opened.MachineAsync(parse.GetValue(vm) ?? definition.Vms[0].Name, ct);
-                await machine.AcquireAsync(ct);
-                if (!machine.IsRunning())
+                return await LiveStatus.RunAsync(output, "sync", async log =>
                 {
-                    throw new VmException($"VM '{machine.Name}' is not running; start it first (cilab vm start {machine.Name}).");
-                }
+                    // Syncing under another run's suite would change its tree mid-test: refuse at once rather than wait.
+                    var opened = await Lab.OpenAsync(definition, new LabOptions { Log = log, WaitWhenBusy = false }, ct);
+                    var machine = await opened.MachineAsync(parse.GetValue(vm) ?? definition.Vms[0].Name, ct);
+                    await machine.AcquireAsync(ct);
+                    if (!machine.IsRunning())
+                    {
+                        throw new VmException($"VM '{machine.Name}' is not running; start it first (cilab vm start {machine.Name}).");
+                    }
 
-                await machine.Shell.SyncAsync(definition.Directory, SuiteRunner.GuestProjectDirectory(machine), new SyncOptions { Excludes = definition.SyncExcludes, StateDirectory = machine.StateDirectory }, ct);
-                return 0;
+                    await machine.Shell.SyncAsync(definition.Directory, SuiteRunner.GuestProjectDirectory(machine), new SyncOptions { Excludes = definition.SyncExcludes, StateDirectory = machine.StateDirectory }, ct);
+                    return 0;
+                });
             }
             catch (Exception e) when (e is CiLabException or FileNotFoundException or ArgumentException)
             {

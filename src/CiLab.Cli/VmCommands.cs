@@ -2,6 +2,7 @@ using System.CommandLine;
 using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Machines;
+using Microsoft.Extensions.Logging;
 
 namespace CiLab.Cli;
 
@@ -27,7 +28,7 @@ internal static class VmCommands
             {
                 output.WriteLine(Processes.ShellQuoting.Join(machine.Shell.InteractiveCommand()));
                 return Task.CompletedTask;
-            }));
+            }, live: false));
         return vm;
     }
 
@@ -59,7 +60,7 @@ internal static class VmCommands
         return command;
     }
 
-    private static Command Verb(string name, string description, TextWriter output, TextWriter error, bool destructive, Func<IMachine, string, CancellationToken, Task> action)
+    private static Command Verb(string name, string description, TextWriter output, TextWriter error, bool destructive, Func<IMachine, string, CancellationToken, Task> action, bool live = true)
     {
         var names = new Argument<string[]>("vms") { Description = "VM names (default: every VM of the lab)", Arity = ArgumentArity.ZeroOrMore };
         var lab = new Option<string>("--lab") { Description = "The lab file", DefaultValueFactory = _ => "lab.yaml" };
@@ -77,7 +78,6 @@ internal static class VmCommands
             try
             {
                 var definition = LabFile.Load(parse.GetValue(lab)!);
-                var opened = await Lab.OpenAsync(definition, new LabOptions { Log = new LineLogger(output), WaitWhenBusy = !parse.GetValue(noWait) }, ct);
                 var selected = parse.GetValue(names) is { Length: > 0 } chosen ? chosen : [.. definition.Vms.Select(v => v.Name)];
                 var answer = destructive && !parse.GetValue(yes)
                     ? Host.Confirmation.Ask($"{name} {string.Join(", ", selected)}: this discards VM state. Continue?", output)
@@ -90,12 +90,19 @@ internal static class VmCommands
                     return CliApplication.BadInput;
                 }
 
-                foreach (var vmName in selected)
+                async Task<int> RunAsync(ILogger log)
                 {
-                    await action(await opened.MachineAsync(vmName, ct), parse.GetValue(snapshot)!, ct);
+                    var opened = await Lab.OpenAsync(definition, new LabOptions { Log = log, WaitWhenBusy = !parse.GetValue(noWait) }, ct);
+                    foreach (var vmName in selected)
+                    {
+                        await action(await opened.MachineAsync(vmName, ct), parse.GetValue(snapshot)!, ct);
+                    }
+
+                    return 0;
                 }
 
-                return 0;
+                // The ssh verb prints a command line to copy or pipe: plain text, no live status around it.
+                return live ? await LiveStatus.RunAsync(output, $"{name} {string.Join(", ", selected)}", RunAsync) : await RunAsync(new LineLogger(output));
             }
             catch (Exception e) when (e is CiLabException or FileNotFoundException or ArgumentException)
             {

@@ -84,9 +84,10 @@ public sealed class SuiteRunner(ILogger log)
             : null;
         var environment = suite.Environment.Concat(options.ExtraEnvironment).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
         Exception? parserFailure = null;
+        var dotnetResults = suite.Format == TestOutputFormat.DotnetTest ? DotnetTestResults.NewGuestDirectory() : null;
         var command = new GuestCommand
         {
-            Script = suite.Run,
+            Script = dotnetResults is null ? suite.Run : DotnetTestResults.CommandLine(suite.Run, dotnetResults),
             WorkingDirectory = guestDirectory,
             Elevation = suite.Elevation,
             Environment = environment,
@@ -131,6 +132,7 @@ public sealed class SuiteRunner(ILogger log)
         var report = suite.Format switch
         {
             TestOutputFormat.JUnit when result is not null => await FetchJUnitAsync(vm, suite, guestDirectory, cancellationToken).ConfigureAwait(false),
+            TestOutputFormat.DotnetTest when result is not null => await FetchDotnetTestAsync(vm, suite, dotnetResults!, cancellationToken).ConfigureAwait(false),
             TestOutputFormat.ExitCode when result is not null => ExitCodeResult.Create(suite.Name, result.ExitCode, result.StandardOutput + result.StandardError, result.Duration),
             _ => CompleteParser(parser, ref parserFailure),
         };
@@ -183,6 +185,37 @@ public sealed class SuiteRunner(ILogger log)
         finally
         {
             File.Delete(local);
+        }
+    }
+
+    private static async Task<TestReport> FetchDotnetTestAsync(IMachine vm, SuiteDefinition suite, string guestResults, CancellationToken cancellationToken)
+    {
+        var local = Directory.CreateTempSubdirectory("cilab-dotnet-test-").FullName;
+        try
+        {
+            await vm.Shell.DownloadAsync(guestResults, local, cancellationToken).ConfigureAwait(false);
+            return DotnetTestResults.Read(local);
+        }
+        catch (Exception e) when (e is GuestConnectionException or InvalidDataException)
+        {
+            return new TestReport([new TestSuiteResult { Name = suite.Name, Cases = [Error(suite, "(junit)", $"could not read the JUnit files of '{suite.Run}': {e.Message}", string.Empty)] }]);
+        }
+        finally
+        {
+            Directory.Delete(local, recursive: true);
+            await RemoveQuietlyAsync(vm, guestResults, suite.Elevation, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Best effort: a VM that died after the run has nothing left to tidy, and the report above says what happened.
+    private static async Task RemoveQuietlyAsync(IMachine vm, string guestPath, Elevation elevation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await vm.Shell.RunAsync(new GuestCommand { Script = $"rm -rf {guestPath}", Elevation = elevation, ValidateExitCode = false, Timeout = TimeSpan.FromMinutes(1) }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is GuestConnectionException or GuestCommandTimeoutException)
+        {
         }
     }
 

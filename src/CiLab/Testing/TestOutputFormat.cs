@@ -17,4 +17,10 @@ public enum TestOutputFormat
 
     /// <summary>No structure: one case that passes when the command exits 0.</summary>
     ExitCode,
+
+    /// <summary>
+    /// A <c>dotnet test</c> command line (VSTest): CiLab adds <c>--logger junit</c> with a fresh guest folder for the files
+    /// and reads every test project's file from there. The test projects reference the JunitXml.TestLogger package.
+    /// </summary>
+    DotnetTest,
 }

@@ -10,6 +10,7 @@ public static class TestOutputFormats
         ["tap"] = TestOutputFormat.Tap,
         ["junit"] = TestOutputFormat.JUnit,
         ["exit-code"] = TestOutputFormat.ExitCode,
+        ["dotnet-test"] = TestOutputFormat.DotnetTest,
     };
 
     /// <summary>Every name, for help texts and schemas.</summary>
@@ -29,7 +30,7 @@ public static class TestOutputFormats
     public static async Task<TestReport> ReadAsync(TestOutputFormat format, Stream input, string name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (format == TestOutputFormat.JUnit)
+        if (format is TestOutputFormat.JUnit or TestOutputFormat.DotnetTest)
         {
             return JUnitReader.Read(input, name);
         }

@@ -108,6 +108,45 @@ public sealed class SuiteRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_dotnet_test_suite_gets_the_junit_logger_and_reads_every_projects_file_from_a_fresh_folder()
+    {
+        string? folder = null;
+        _vm.OnDownload = async (guest, host) =>
+        {
+            folder = guest;
+            await File.WriteAllTextAsync(Path.Combine(host, "Api.Tests.net10.0.xml"), """<testsuites><testsuite name="Api.Tests"><testcase classname="Api" name="Ok"/></testsuite></testsuites>""", Ct);
+            await File.WriteAllTextAsync(Path.Combine(host, "Core.Tests.net10.0.xml"), """<testsuites><testsuite name="Core.Tests"><testcase classname="Core" name="Broken"><failure message="expected 2"/></testcase></testsuite></testsuites>""", Ct);
+        };
+        var suite = Suite(TestOutputFormat.DotnetTest) with { Run = "dotnet test Lab.sln" };
+
+        var result = await Run(suite, Options());
+
+        Assert.StartsWith("/tmp/cilab-dotnet-test-", folder, StringComparison.Ordinal);
+        Assert.Contains($"run dotnet test Lab.sln --logger 'junit;LogFilePath={folder}/{{assembly}}.{{framework}}.xml'", _vm.Calls);
+        Assert.Equal([("Ok", TestOutcome.Passed), ("Broken", TestOutcome.Failed)], result.Report.Cases.Select(c => (c.Name, c.Outcome)));
+        Assert.False(result.Report.IsSuccess);
+        Assert.Contains($"run rm -rf {folder}", _vm.Calls);
+
+        // The next run writes into a folder of its own: nothing from this one can be read as its result.
+        await Run(suite, Options());
+        Assert.Equal(2, _vm.Calls.Count(c => c.StartsWith("download /tmp/cilab-dotnet-test-", StringComparison.Ordinal)));
+        Assert.DoesNotContain($"download {folder}", _vm.Calls.Skip(_vm.Calls.IndexOf($"run rm -rf {folder}")));
+    }
+
+    [Fact]
+    public async Task A_dotnet_test_suite_that_wrote_no_junit_file_is_an_error_even_when_it_exits_zero()
+    {
+        _vm.OnDownload = (_, _) => Task.CompletedTask;
+
+        var result = await Run(Suite(TestOutputFormat.DotnetTest) with { Run = "dotnet test" }, Options());
+
+        var error = Assert.Single(result.Report.Cases);
+        Assert.Equal(("(junit)", TestOutcome.Errored), (error.Name, error.Outcome));
+        Assert.Contains("JunitXml.TestLogger", error.Message, StringComparison.Ordinal);
+        Assert.False(JUnitReader.ReadFile(result.JUnitPath).IsSuccess);
+    }
+
+    [Fact]
     public async Task Prepare_restores_the_snapshot_when_there_is_one_and_boots_the_vm_otherwise()
     {
         var runner = new SuiteRunner(NullLogger.Instance);
