@@ -46,16 +46,25 @@ internal static class VmBench
         // first, as CiLab's connection is by the boot probe) and against the seeds' fresh ssh per command.
         var sshOptions = ShellQuoting.Join(vm.Ssh.Endpoint.Options(multiplex: false));
         var muxOptions = ShellQuoting.Join(vm.Ssh.Endpoint.Options());
-        var sshNet = await Shell.TimeAsync(async () =>
+        async Task<double> SshNetAsync() => await Shell.TimeAsync(async () =>
         {
             for (var i = 0; i < 100; i++)
             {
                 await vm.Ssh.RunAsync(GuestCommand.FromArguments("true"), ct);
             }
         });
-        var fresh = await Shell.TimeAsync($"for i in $(seq 100); do ssh {sshOptions} {vm.Ssh.Endpoint.Destination} true; done", ct);
+        var controlMasterLoop = $"for i in $(seq 100); do ssh {muxOptions} {vm.Ssh.Endpoint.Destination} true; done";
         await Shell.TimeAsync($"ssh {muxOptions} {vm.Ssh.Endpoint.Destination} true", ct);
-        var controlMaster = await Shell.TimeAsync($"for i in $(seq 100); do ssh {muxOptions} {vm.Ssh.Endpoint.Destination} true; done", ct);
+
+        // Best of two rounds each, taken in turns, so a noisy moment on the host does not decide the comparison.
+        var (sshNet, controlMaster) = (double.MaxValue, double.MaxValue);
+        for (var round = 0; round < 2; round++)
+        {
+            sshNet = Math.Min(sshNet, await SshNetAsync());
+            controlMaster = Math.Min(controlMaster, await Shell.TimeAsync(controlMasterLoop, ct));
+        }
+
+        var fresh = await Shell.TimeAsync($"for i in $(seq 100); do ssh {sshOptions} {vm.Ssh.Endpoint.Destination} true; done", ct);
         table.Add(new BenchRow("100 sequential `true` commands (SSH.NET, one connection)", sshNet, "s", "a fresh ssh each", fresh, 0.1));
         table.Add(new BenchRow("100 sequential `true` commands (SSH.NET, one connection)", sshNet, "s", "OpenSSH ControlMaster, warm", controlMaster, 1.0));
 

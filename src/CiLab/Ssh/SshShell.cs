@@ -43,19 +43,25 @@ public sealed class SshShell(string vmName, SshEndpoint endpoint, IGuestProfile?
     /// <exception cref="GuestCommandFailedException">It exited non-zero and <see cref="GuestCommand.ValidateExitCode"/> is on.</exception>
     /// <exception cref="GuestCommandTimeoutException">It ran past its timeout.</exception>
     /// <exception cref="GuestConnectionException">The guest could not be reached (unreachable, changed host key, dead sshd).</exception>
-    public async Task<GuestCommandResult> RunAsync(GuestCommand command, CancellationToken cancellationToken)
+    public Task<GuestCommandResult> RunAsync(GuestCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
+        return RunAsync(command, string.IsNullOrEmpty(command.StandardInput) ? null : new MemoryStream(Encoding.UTF8.GetBytes(command.StandardInput)), cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="command"/> with <paramref name="input"/> (binary, e.g. a tar stream) as its standard input.</summary>
+    internal async Task<GuestCommandResult> RunAsync(GuestCommand command, Stream? input, CancellationToken cancellationToken)
+    {
         var id = Guid.NewGuid().ToString("N")[..12];
         using var timeout = new CancellationTokenSource(command.Timeout ?? Timeout.InfiniteTimeSpan);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var clock = Stopwatch.StartNew();
         try
         {
-            using var running = await StartAsync(RemoteCommandLine(command, id), linked.Token).ConfigureAwait(false);
+            using var running = await StartAsync(RemoteCommandLine(command, id, hasInput: input is not null), linked.Token).ConfigureAwait(false);
             var stdout = GuestOutput.Start(running.Command.OutputStream, HostCommands.DefaultOutputLimit, command.OnOutputLine);
             var stderr = GuestOutput.Start(running.Command.ExtendedOutputStream, HostCommands.ErrorLimit, command.OnErrorLine);
-            await SendInputAsync(running.Command, command.StandardInput).ConfigureAwait(false);
+            await SendInputAsync(running.Command, input).ConfigureAwait(false);
             try
             {
                 await running.Execution.WaitAsync(linked.Token).ConfigureAwait(false);
@@ -157,8 +163,8 @@ public sealed class SshShell(string vmName, SshEndpoint endpoint, IGuestProfile?
     /// marker, so a hanging `read` given as an argument list could not be killed in the guest; scripts always run in
     /// a marked sh.)
     /// </summary>
-    internal static string RemoteCommandLine(GuestCommand command, string id) =>
-        CommandLine(command, id) + (string.IsNullOrEmpty(command.StandardInput) ? " </dev/null" : string.Empty);
+    internal static string RemoteCommandLine(GuestCommand command, string id, bool hasInput) =>
+        CommandLine(command, id) + (hasInput ? string.Empty : " </dev/null");
 
     private static string CommandLine(GuestCommand command, string id)
     {
@@ -230,19 +236,19 @@ public sealed class SshShell(string vmName, SshEndpoint endpoint, IGuestProfile?
     }
 
     /// <summary>Writes the command's standard input and closes it. A command that already ended has no use for the rest.</summary>
-    private static async Task SendInputAsync(SshCommand command, string? text)
+    private static async Task SendInputAsync(SshCommand command, Stream? input)
     {
-        if (string.IsNullOrEmpty(text))
+        if (input is null)
         {
             return; // the command line reads /dev/null instead (SSH.NET sends no end-of-file for an input never written)
         }
 
         try
         {
-            var input = command.CreateInputStream();
-            await using (input.ConfigureAwait(false))
+            var channel = command.CreateInputStream();
+            await using (channel.ConfigureAwait(false))
             {
-                await input.WriteAsync(Encoding.UTF8.GetBytes(text)).ConfigureAwait(false);
+                await input.CopyToAsync(channel).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or SshException)

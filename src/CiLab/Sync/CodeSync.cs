@@ -121,11 +121,11 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
         {
             await File.WriteAllTextAsync(list, string.Concat(send.Select(p => p + "\0")), cancellationToken).ConfigureAwait(false);
             await Cli.Wrap("tar").WithArguments("-cf", archive, "-C", hostDirectory, "--no-recursion", "--null", "-T", list).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
-            var upload = await Cli.Wrap("sh").WithArguments("-c", $"{ShellQuoting.Join(["ssh", .. ssh.Endpoint.Options(), ssh.Endpoint.Destination, "--", script])} < {ShellQuoting.Quote(archive)}")
-                .WithValidation(false).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
-            if (upload.ExitCode == 255)
+            var stream = File.OpenRead(archive);
+            GuestCommandResult upload;
+            await using (stream.ConfigureAwait(false))
             {
-                throw new GuestConnectionException(ssh.VmName, upload.StandardError.Trim());
+                upload = await ssh.RunAsync(new GuestCommand { Script = script, ValidateExitCode = false }, stream, cancellationToken).ConfigureAwait(false);
             }
 
             if (upload.StandardOutput.Trim() != "applied")
@@ -158,8 +158,12 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
             await Cli.Wrap("tar").WithArguments([.. excludes, "-czf", archive, "-C", hostDirectory, "."]).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
             var quoted = ShellQuoting.Quote(guestDirectory);
             var bytes = new FileInfo(archive).Length;
-            var upload = Cli.Wrap("sh").WithArguments("-c", $"{ShellQuoting.Join(["ssh", .. ssh.Endpoint.Options(), ssh.Endpoint.Destination])} {ShellQuoting.Quote($"rm -rf {quoted} && mkdir -p {quoted} && tar -xzf - -C {quoted}")} < {ShellQuoting.Quote(archive)}");
-            await upload.ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
+            var stream = File.OpenRead(archive);
+            await using (stream.ConfigureAwait(false))
+            {
+                await ssh.RunAsync(new GuestCommand { Script = $"rm -rf {quoted} && mkdir -p {quoted} && tar -xzf - -C {quoted}" }, stream, cancellationToken).ConfigureAwait(false);
+            }
+
             return new SyncResult("tar", -1, bytes, clock.Elapsed);
         }
         finally
