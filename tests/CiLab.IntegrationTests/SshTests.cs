@@ -86,6 +86,23 @@ public sealed class SshTests(SshGuest guest) : IClassFixture<SshGuest>
     }
 
     [Fact]
+    public async Task Commands_run_side_by_side_each_on_its_own_channel()
+    {
+        // Each command waits until all eight have started, so they can only finish if they run at the same time.
+        var folder = $"/tmp/side-by-side-{Guid.NewGuid():N}";
+        await Ssh.RunAsync(GuestCommand.FromArguments("mkdir", folder), Ct);
+        var commands = Enumerable.Range(0, 8).Select(i => Ssh.RunAsync(new GuestCommand
+        {
+            Script = $"touch {folder}/{i}; until [ \"$(ls {folder} | wc -l)\" -ge 8 ]; do sleep 0.2; done; echo {i}",
+            Timeout = TimeSpan.FromSeconds(90),
+        }, Ct));
+
+        var results = await Task.WhenAll(commands);
+
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => $"{i}\n"), results.Select(r => r.StandardOutput));
+    }
+
+    [Fact]
     public async Task A_timeout_kills_the_remote_process()
     {
         var marker = $"sleep 4{Random.Shared.Next(1000, 9999)}";

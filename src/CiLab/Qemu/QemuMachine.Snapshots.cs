@@ -60,7 +60,7 @@ public sealed partial class QemuMachine
             await qmp.HumanMonitorCommandAsync($"loadvm {name}", cancellationToken).ConfigureAwait(false);
         }
 
-        // The multiplexed connection's TCP state went back in time with the guest.
+        // The held SSH connections' TCP state went back in time with the guest.
         await Shell.ReconnectAsync(cancellationToken).ConfigureAwait(false);
         await RootShell.ReconnectAsync(cancellationToken).ConfigureAwait(false);
         await WaitUntilReadyAsync(ResumeTimeout, cancellationToken).ConfigureAwait(false);

@@ -35,7 +35,7 @@ public sealed class GuestFaults
     {
         _log("fault: network link up");
         await _vm.Require<ILinkControl>("plug its network cable back in").SetLinkAsync(up: true, cancellationToken).ConfigureAwait(false);
-        // The multiplexed connection may have died, or hang, while the cable was out.
+        // The held SSH connections may have died, or hang, while the cable was out.
         await CloseConnectionsAsync(cancellationToken).ConfigureAwait(false);
         await _vm.WaitUntilReadyAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
     }

@@ -2,13 +2,13 @@ using CiLab.Labs;
 
 namespace CiLab.Ssh;
 
-/// <summary>How to reach one guest over OpenSSH: address and port, user, key, pinned host key and the multiplexing socket.</summary>
+/// <summary>How to reach one guest over SSH: address and port, user, key, pinned host key, and the ControlMaster socket rsync's ssh uses.</summary>
 /// <param name="Port">The SSH port (QEMU's forwarded port on 127.0.0.1).</param>
 /// <param name="User">The login user.</param>
 /// <param name="IdentityFile">The lab's private key (0600).</param>
 /// <param name="KnownHostsFile">The lab-local known_hosts holding the guest's pinned host key.</param>
 /// <param name="HostKeyAlias">The name the host key is pinned under (ports change between runs; the alias does not).</param>
-/// <param name="ControlPath">The ControlMaster socket for this guest.</param>
+/// <param name="ControlPath">The ControlMaster socket the system ssh (rsync, interactive shells) uses for this guest.</param>
 /// <param name="AcceptNewHostKey">Pin the host key on first contact (user images whose key CiLab did not make); a changed key is still refused.</param>
 /// <param name="Host">The guest's address, as its backend gives it (127.0.0.1 for QEMU's forwarded port).</param>
 public sealed record SshEndpoint(int Port, string User, string IdentityFile, string KnownHostsFile, string HostKeyAlias, string ControlPath, bool AcceptNewHostKey = false, string Host = "127.0.0.1")

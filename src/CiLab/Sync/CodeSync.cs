@@ -11,9 +11,9 @@ using Microsoft.Extensions.Logging;
 namespace CiLab.Sync;
 
 /// <summary>
-/// Syncs a host folder into a guest with rsync over the guest's multiplexed SSH connection: deletions follow
+/// Syncs a host folder into a guest with rsync over a multiplexed OpenSSH connection: deletions follow
 /// the host, build output, VCS data, lab state and the project's .gitignore patterns stay out. Falls back to tar
-/// over SSH when the guest has no rsync. Also copies files and folders both ways.
+/// over SSH.NET when the guest has no rsync, and sends small change sets as one tar stream over SSH.NET too.
 /// </summary>
 /// <param name="ssh">The guest.</param>
 /// <param name="log">Where a line per sync goes.</param>
