@@ -35,4 +35,7 @@ public sealed record ImageDefinition
 
     /// <summary>A shell script run in the image at build time (relative to the lab file).</summary>
     public string? Provision { get; init; }
+
+    /// <summary>The VMID of the Proxmox VE template VMs of this image are cloned from (<c>backend: proxmox</c>).</summary>
+    public int? ProxmoxTemplate { get; init; }
 }

@@ -62,7 +62,7 @@ public sealed class Lab
         ArgumentNullException.ThrowIfNull(names);
         var state = LabState.Peek(definition.Directory);
         var vms = names.Count == 0 ? definition.Vms : [.. names.Select(definition.Vm)];
-        return [.. vms.Select(vm => Backend(vm).ReadStatus(state, vm))];
+        return [.. vms.Select(vm => Backend(vm).ReadStatus(definition, state, vm))];
     }
 
     /// <summary>The image called <paramref name="name"/>, built now when the recipe's output is not cached.</summary>

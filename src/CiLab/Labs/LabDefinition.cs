@@ -18,6 +18,9 @@ public sealed record LabDefinition
     /// <summary>Extra exclude patterns for code sync.</summary>
     public IReadOnlyList<string> SyncExcludes { get; init; } = [];
 
+    /// <summary>The Proxmox VE cluster VMs with <c>backend: proxmox</c> run on; null when the lab has none.</summary>
+    public ProxmoxSettings? Proxmox { get; init; }
+
     /// <summary>The folder relative paths start from.</summary>
     public string Directory => File.Exists(Path) ? System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))! : System.IO.Path.GetFullPath(Path);
 

@@ -12,13 +12,13 @@ namespace CiLab.Labs;
 /// </summary>
 public sealed partial class LabFile
 {
-    internal static readonly string[] TopKeys = ["images", "vms", "suites", "sync"];
+    internal static readonly string[] TopKeys = ["images", "vms", "suites", "sync", "proxmox"];
     // What a key left out means: the model's own defaults, written once, in the model.
     private static readonly ImageDefinition ImageDefaults = new() { Name = string.Empty };
     private static readonly VmDefinition VmDefaults = new() { Name = string.Empty, Image = string.Empty };
     private static readonly SuiteDefinition SuiteDefaults = new() { Name = string.Empty, Vm = string.Empty, Run = string.Empty };
 
-    internal static readonly string[] ImageKeys = ["name", "recipe", "path", "url", "sha256", "suite", "packages", "disk", "provision", "cloud-init"];
+    internal static readonly string[] ImageKeys = ["name", "recipe", "path", "url", "sha256", "suite", "packages", "disk", "provision", "cloud-init", "proxmox-template"];
     internal static readonly string[] VmKeys = ["name", "image", "cpus", "memory", "ssh-port", "ports", "user", "elevation", "read-only", "boot-timeout", "accelerator", "backend", "guest"];
     internal static readonly string[] SuiteKeys = ["name", "vm", "run", "directory", "elevation", "format", "timeout", "env", "artifacts"];
     private static readonly string[] Recipes = ["debian"];
@@ -84,7 +84,9 @@ public sealed partial class LabFile
         CheckDuplicates(root, "suites", suites.Select(s => s.Name));
         CheckPortClashes(root, vms);
         var excludes = Child(root, "sync") is YamlMappingNode sync ? Strings(sync, "exclude", "sync") : [];
-        return new LabDefinition { Path = _path, Images = images, Vms = vms, Suites = suites, SyncExcludes = excludes };
+        var proxmox = Child(root, "proxmox") is { } proxmoxNode ? ReadProxmox(proxmoxNode) : null;
+        CheckBackends(root, images, vms, proxmox);
+        return new LabDefinition { Path = _path, Images = images, Vms = vms, Suites = suites, SyncExcludes = excludes, Proxmox = proxmox };
     }
 
     private ImageDefinition? ReadImage(YamlNode node, string key)
@@ -100,9 +102,10 @@ public sealed partial class LabFile
         var path = String(map, "path", key);
         var url = String(map, "url", key);
         var sha256 = String(map, "sha256", key);
-        if (new[] { recipe, path, url }.Count(x => x is not null) != 1)
+        var template = Int(map, "proxmox-template", key, 100, 999_999_999);
+        if (new object?[] { recipe, path, url, template }.Count(x => x is not null) != 1)
         {
-            Error(map.Start, key, "give exactly one of 'recipe' (an image CiLab builds), 'path' (your own qcow2 or raw file) or 'url' (downloaded once, with 'sha256')");
+            Error(map.Start, key, "give exactly one of 'recipe' (an image CiLab builds), 'path' (your own qcow2 or raw file), 'url' (downloaded once, with 'sha256') or 'proxmox-template' (a template VM's VMID on the lab's Proxmox cluster)");
         }
 
         Uri? uri = null;
@@ -144,6 +147,7 @@ public sealed partial class LabFile
             DiskBytes = Size(map, "disk", key, minimum: 256L << 20) ?? ImageDefaults.DiskBytes,
             Provision = provision is null ? null : Path.Combine(_directory, provision),
             CloudInit = Bool(map, "cloud-init", key) ?? ImageDefaults.CloudInit,
+            ProxmoxTemplate = template,
         };
     }
 

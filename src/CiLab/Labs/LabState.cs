@@ -22,8 +22,8 @@ public sealed class LabState
     {
         _create = create;
         Root = Path.Combine(Path.GetFullPath(labDirectory), ".cilab");
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Root)))[..10];
-        RuntimeRoot = Path.Combine(Path.GetTempPath(), $"cilab-{Environment.UserName}", hash);
+        Id = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Root)))[..10];
+        RuntimeRoot = Path.Combine(Path.GetTempPath(), $"cilab-{Environment.UserName}", Id);
         CreatePrivate(Root);
         CreatePrivate(RuntimeRoot);
     }
@@ -33,6 +33,9 @@ public sealed class LabState
 
     /// <summary><c>.cilab/</c> beside the lab file.</summary>
     public string Root { get; }
+
+    /// <summary>A short id of this lab checkout (from its folder), e.g. for naming and tagging what it creates elsewhere.</summary>
+    public string Id { get; }
 
     /// <summary>The per-lab runtime folder (0700).</summary>
     public string RuntimeRoot { get; }

@@ -15,5 +15,5 @@ public interface IMachineBackend
     Task<IMachine> CreateAsync(Lab lab, VmDefinition vm, CancellationToken cancellationToken);
 
     /// <summary>The status of <paramref name="vm"/>, read from state alone: it never builds, boots or writes anything.</summary>
-    VmStatus ReadStatus(LabState state, VmDefinition vm);
+    VmStatus ReadStatus(LabDefinition lab, LabState state, VmDefinition vm);
 }

@@ -9,7 +9,7 @@ public static class MachineBackends
     /// <summary>The backend a VM gets when its lab entry names none.</summary>
     public const string Default = "qemu";
 
-    private static readonly ConcurrentDictionary<string, IMachineBackend> Known = new(StringComparer.Ordinal) { [Default] = new QemuBackend() };
+    private static readonly ConcurrentDictionary<string, IMachineBackend> Known = new(StringComparer.Ordinal) { [Default] = new QemuBackend(), ["proxmox"] = new Proxmox.ProxmoxBackend() };
 
     /// <summary>Their names, for lab-file errors.</summary>
     public static IReadOnlyList<string> Names => [.. Known.Keys.Order(StringComparer.Ordinal)];

@@ -44,6 +44,13 @@ internal sealed partial class ProxmoxClient
         }
     }
 
+    /// <summary>The VMIDs of the cluster's VMs called <paramref name="name"/>.</summary>
+    public async Task<IReadOnlyList<int>> FindByNameAsync(string name, CancellationToken cancellationToken)
+    {
+        var resources = await GetAsync("cluster/resources", cancellationToken, ("type", "vm")).ConfigureAwait(false);
+        return [.. Items(resources, "cluster/resources").Where(r => Text(r, "name") == name).Select(r => Number(r, "vmid"))];
+    }
+
     /// <summary>The lowest VMID in <paramref name="ids"/> that no VM in the cluster uses (and the cluster agrees is free).</summary>
     public async Task<int> FreeIdAsync(Range ids, CancellationToken cancellationToken)
     {

@@ -18,7 +18,7 @@ internal sealed class QemuBackend : IMachineBackend
         return new QemuMachine(vm, image, lab.State, lab.Log) { WaitWhenBusy = lab.WaitWhenBusy };
     }
 
-    public VmStatus ReadStatus(LabState state, VmDefinition vm)
+    public VmStatus ReadStatus(LabDefinition lab, LabState state, VmDefinition vm)
     {
         // No image is resolved: a status must not build one.
         var unresolved = new BootableImage { Id = "(not resolved)", DiskPath = string.Empty };

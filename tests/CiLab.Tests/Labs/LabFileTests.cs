@@ -81,7 +81,14 @@ public sealed class LabFileTests
         { "vms:\n  - name: a\n    image: x\nsuites:\n  - name: s\n    vm: a\n    run: make\n    env:\n      BAD-NAME: x\n", "suites[0].env", 9, "is not an environment variable name" },
         { "vms:\n  - name: a\n    image: x\n    boot-timeout: 99999999999999999999h\n", "vms[0].boot-timeout", 4, "not a duration" },
         { "vms:\n  - name: a\n    image: x\n    memory: 99999999999999999999999T\n", "vms[0].memory", 4, "is not a size" },
-        { "vms:\n  - name: a\n    image: x\n    backend: vmware\n", "vms[0].backend", 4, "'vmware' is not one of qemu" },
+        { "vms:\n  - name: a\n    image: x\n    backend: vmware\n", "vms[0].backend", 4, "'vmware' is not one of proxmox, qemu" },
+        { "proxmox:\n  endpoint: http://pve1.example.org:8006/\n  node: pve1\n", "proxmox.endpoint", 2, "is not an https:// URL" },
+        { "proxmox:\n  endpoint: https://pve1:8006/\n  node: pve1\n  vmids: 9200-9100\n", "proxmox.vmids", 4, "is not a VMID range" },
+        { "proxmox:\n  endpoint: https://pve1:8006/\n  node: pve1\n  fingerprint: AB:CD\n", "proxmox.fingerprint", 4, "64 hex digits" },
+        { "proxmox:\n  endpoint: https://pve1:8006/\n  node: pve1\n  token: secret\n", "proxmox.token", 4, "unknown key" },
+        { "images:\n  - name: x\n    recipe: debian\nvms:\n  - name: a\n    image: x\n    backend: proxmox\n", "vms[0].backend", 5, "has no 'proxmox:' section" },
+        { "proxmox:\n  endpoint: https://pve1:8006/\n  node: pve1\nimages:\n  - name: x\n    recipe: debian\nvms:\n  - name: a\n    image: x\n    backend: proxmox\n", "vms[0].image", 8, "needs 'proxmox-template: VMID'" },
+        { "images:\n  - name: t\n    proxmox-template: 9000\nvms:\n  - name: a\n    image: t\n", "vms[0].image", 5, "needs 'backend: proxmox'" },
         { "vms:\n  - name: a\n    image: x\n    guest: windows\n", "vms[0].guest", 4, "'windows' is not one of linux" },
         { "vms:\n  - name: a\n    image: x\n    accelerator: hvf\n", "vms[0].accelerator", 4, "'hvf' is not one of auto, kvm, tcg" },
     };
@@ -140,6 +147,33 @@ public sealed class LabFileTests
         Assert.Contains("/nowhere/lab.yaml", Assert.Throws<FileNotFoundException>(() => LabFile.Load("/nowhere/lab.yaml")).Message, StringComparison.Ordinal);
 
     [Fact]
+    public void A_proxmox_lab_reads_its_cluster_template_and_clone_options()
+    {
+        var lab = LabFile.Parse("""
+            proxmox:
+              endpoint: https://pve1.example.org:8006/
+              node: pve1
+              vmids: 9300-9349
+              fingerprint: ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89
+              full-clone: true
+              storage: local-lvm
+              pool: ci
+            images:
+              - name: debian-pve
+                proxmox-template: 9000
+            vms:
+              - name: phase4
+                image: debian-pve
+                backend: proxmox
+            """, "/tmp/lab.yaml");
+
+        var settings = lab.Proxmox!;
+        Assert.Equal((new Uri("https://pve1.example.org:8006/"), "pve1", 9300, 9349, true, "local-lvm", "ci", 22), (settings.Endpoint, settings.Node, settings.FirstVmid, settings.LastVmid, settings.FullClone, settings.Storage, settings.Pool, settings.SshPort));
+        Assert.Equal(9000, lab.Image("debian-pve").ProxmoxTemplate);
+        Assert.Equal("proxmox", lab.Vm("phase4").Backend);
+    }
+
+    [Fact]
     public void The_editor_schema_knows_exactly_the_keys_the_reader_knows()
     {
         var root = AppContext.BaseDirectory;
@@ -176,6 +210,6 @@ public sealed class LabFileTests
 
         public Task<IMachine> CreateAsync(Lab lab, VmDefinition vm, CancellationToken cancellationToken) => Task.FromResult<IMachine>(new FakeMachine(vm.Name));
 
-        public VmStatus ReadStatus(LabState state, VmDefinition vm) => new(vm.Name, VmRunState.Running, null, "192.0.2.7:22", null, null, null);
+        public VmStatus ReadStatus(LabDefinition lab, LabState state, VmDefinition vm) => new(vm.Name, VmRunState.Running, null, "192.0.2.7:22", null, null, null);
     }
 }
