@@ -12,6 +12,9 @@ internal sealed partial class ProxmoxClient
 
     private static readonly TimeSpan TaskTimeout = TimeSpan.FromMinutes(10);
 
+    // Parallel clones of one template contend for its storage lock: one at a time per template, the rest in parallel.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> CloneGates = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Clones <paramref name="template"/> into the lowest free VMID in <paramref name="ids"/> and returns it. Another
     /// client can take the same id between the check and the clone: "already exists" is retried with the next free id.
@@ -19,6 +22,20 @@ internal sealed partial class ProxmoxClient
     public async Task<int> CloneAsync(int template, string name, Range ids, ProxmoxCloneOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var gate = CloneGates.GetOrAdd($"{Endpoint}#{Node}#{template}", _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await CloneOnceFreeAsync(template, name, ids, options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<int> CloneOnceFreeAsync(int template, string name, Range ids, ProxmoxCloneOptions options, CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
             var id = await FreeIdAsync(ids, cancellationToken).ConfigureAwait(false);

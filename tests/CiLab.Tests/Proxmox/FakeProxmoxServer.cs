@@ -22,7 +22,7 @@ internal sealed partial class FakeProxmoxServer : IDisposable
 
     private readonly HttpListener _listener = new();
     private readonly Queue<(int Status, string Reason, string? Method)> _scripted = new();
-    private readonly ConcurrentDictionary<string, (int PollsLeft, string Exit, string[] Log)> _tasks = new();
+    private readonly ConcurrentDictionary<string, (int PollsLeft, string Exit, string[] Log, Task? Work)> _tasks = new();
     private readonly Lock _gate = new();
     private readonly System.Threading.Tasks.Task _loop;
     private int _taskCounter;
@@ -56,6 +56,15 @@ internal sealed partial class FakeProxmoxServer : IDisposable
 
     /// <summary>The exit status and log the next task ends with ("OK" when none is set).</summary>
     public (string Exit, string[] Log)? NextTaskFailure { get; set; }
+
+    /// <summary>
+    /// Real machines behind the fake VMs, for end-to-end tests: called with the VM and the action ("start", "stop",
+    /// "snapshot clean", "rollback clean", "destroy") when a task begins; the task runs until the call completes.
+    /// </summary>
+    public Func<FakeVm, string, Task>? Backing { get; set; }
+
+    /// <summary>The address the guest agent reports for a running VM with a backing machine.</summary>
+    public string BackingAddress { get; set; } = "127.0.0.1";
 
     /// <summary>A VMID another client takes between CiLab's free-id check and its clone.</summary>
     public int? TakenBeforeClone { get; set; }
@@ -192,14 +201,14 @@ internal sealed partial class FakeProxmoxServer : IDisposable
                 ("PUT", "/config") => Configure(target, p, path),
                 ("PUT", "/cloudinit") => Expect(p, path, [], []) ? Ok(null) : (400, "Parameter verification failed.", null),
                 ("GET", "/status/current") => Ok(new Dictionary<string, object> { ["status"] = target.Status, ["vmid"] = target.Id }),
-                ("POST", "/status/start") => StartTask(() => target.Status = "running"),
-                ("POST", "/status/stop") or ("POST", "/status/reset") => StartTask(() => target.Status = rest.EndsWith("stop", StringComparison.Ordinal) ? "stopped" : "running"),
-                ("POST", "/status/shutdown") => Expect(p, path, [], ["timeout", "forceStop"]) ? StartTask(() => target.Status = "stopped") : (400, "Parameter verification failed.", null),
-                ("DELETE", "") => Expect(p, path, [], ["purge", "destroy-unreferenced-disks"]) ? StartTask(() => Vms.TryRemove(vmid, out _)) : (400, "Parameter verification failed.", null),
+                ("POST", "/status/start") => StartTask(() => target.Status = "running", target, "start"),
+                ("POST", "/status/stop") or ("POST", "/status/reset") => StartTask(() => target.Status = rest.EndsWith("stop", StringComparison.Ordinal) ? "stopped" : "running", target, rest[8..]),
+                ("POST", "/status/shutdown") => Expect(p, path, [], ["timeout", "forceStop"]) ? StartTask(() => target.Status = "stopped", target, "stop") : (400, "Parameter verification failed.", null),
+                ("DELETE", "") => Expect(p, path, [], ["purge", "destroy-unreferenced-disks"]) ? StartTask(() => Vms.TryRemove(vmid, out _), target, "destroy") : (400, "Parameter verification failed.", null),
                 ("GET", "/snapshot") => Ok(target.Snapshots.Select(s => new Dictionary<string, object> { ["name"] = s }).Append(new Dictionary<string, object> { ["name"] = "current" }).ToList()),
                 ("POST", "/snapshot") => Snapshot(target, p, path),
                 ("GET", "/agent/network-get-interfaces") => Agent(target),
-                _ when method == "POST" && RollbackPath().Match(rest) is { Success: true } r => target.Snapshots.Contains(HttpUtility.UrlDecode(r.Groups["name"].Value)) ? StartTask(() => target.Status = "running") : (500, "snapshot does not exist", null),
+                _ when method == "POST" && RollbackPath().Match(rest) is { Success: true } r => target.Snapshots.Contains(HttpUtility.UrlDecode(r.Groups["name"].Value)) ? StartTask(() => target.Status = "running", target, "rollback " + HttpUtility.UrlDecode(r.Groups["name"].Value)) : (500, "snapshot does not exist", null),
                 _ => Unknown(method, path),
             };
         }
@@ -266,7 +275,7 @@ internal sealed partial class FakeProxmoxServer : IDisposable
             return (400, "Parameter verification failed.", null);
         }
 
-        return StartTask(() => target.Snapshots.Add(name));
+        return StartTask(() => target.Snapshots.Add(name), target, "snapshot " + name);
     }
 
     private (int, string, object?) Agent(FakeVm target)
@@ -288,14 +297,14 @@ internal sealed partial class FakeProxmoxServer : IDisposable
                     {
                         new Dictionary<string, object> { ["ip-address"] = "169.254.3.4", ["ip-address-type"] = "ipv4", ["prefix"] = 16 },
                         new Dictionary<string, object> { ["ip-address"] = "fe80::1", ["ip-address-type"] = "ipv6", ["prefix"] = 64 },
-                        new Dictionary<string, object> { ["ip-address"] = target.Address, ["ip-address-type"] = "ipv4", ["prefix"] = 24 },
+                        new Dictionary<string, object> { ["ip-address"] = Backing is null ? target.Address : BackingAddress, ["ip-address-type"] = "ipv4", ["prefix"] = 24 },
                     },
                 },
             },
         });
     }
 
-    private (int, string, object?) StartTask(Action effect)
+    private (int, string, object?) StartTask(Action effect, FakeVm? vm = null, string? action = null)
     {
         var failure = NextTaskFailure;
         NextTaskFailure = null;
@@ -305,7 +314,8 @@ internal sealed partial class FakeProxmoxServer : IDisposable
             effect();
         }
 
-        _tasks[upid] = (TaskPolls, failure?.Exit ?? "OK", failure?.Log ?? ["TASK OK"]);
+        var work = failure is null && Backing is { } backing && vm is not null && action is not null ? System.Threading.Tasks.Task.Run(() => backing(vm, action)) : null;
+        _tasks[upid] = (TaskPolls, failure?.Exit ?? "OK", failure?.Log ?? ["TASK OK"], work);
         return Ok(upid);
     }
 
@@ -319,6 +329,16 @@ internal sealed partial class FakeProxmoxServer : IDisposable
         if (what == "log")
         {
             return Ok(task.Log.Select((t, n) => new Dictionary<string, object> { ["n"] = n + 1, ["t"] = t }).ToList());
+        }
+
+        if (task.Work is { IsCompleted: false })
+        {
+            return Ok(new Dictionary<string, object> { ["status"] = "running", ["upid"] = upid });
+        }
+
+        if (task.Work is { IsFaulted: true } failed)
+        {
+            return Ok(new Dictionary<string, object> { ["status"] = "stopped", ["exitstatus"] = failed.Exception!.InnerException!.Message, ["upid"] = upid });
         }
 
         if (task.PollsLeft > 0)

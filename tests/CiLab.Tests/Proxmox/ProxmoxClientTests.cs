@@ -60,6 +60,20 @@ public sealed class ProxmoxClientTests : IDisposable
     }
 
     [Fact]
+    public async Task Clones_of_one_template_are_made_one_after_the_other()
+    {
+        var ids = await Task.WhenAll(
+            _client.CloneAsync(9000, "left", 100..110, new ProxmoxCloneOptions(), Ct),
+            _client.CloneAsync(9000, "right", 100..110, new ProxmoxCloneOptions(), Ct));
+
+        Assert.Equal([100, 101], ids.Order());
+        var requests = _server.Requests.ToList();
+        var clones = requests.Select((r, i) => (r, i)).Where(x => x.r.Contains("/clone ", StringComparison.Ordinal)).Select(x => x.i).ToList();
+        Assert.Equal(2, clones.Count); // the second never raced the first for an id
+        Assert.Contains(requests.Skip(clones[0]).Take(clones[1] - clones[0]), r => r.Contains("/tasks/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task No_free_vmid_in_the_range_is_a_sentence_saying_what_to_do()
     {
         _server.Vms[100] = new FakeVm(100, "a");
