@@ -23,14 +23,16 @@ public sealed class ProxmoxBackendTests(GuestLab guest) : IDisposable
     {
         var port = FreePort();
         var backing = guest.Machine("pve-backing", d => d with { SshPort = port });
-        using var server = new FakeProxmoxServer { TaskPolls = 0, Backing = (vm, action) => Back(backing, vm, action) };
+        // The guest agent reports an address that is not loopback (CiLab ignores those), as on a cluster.
+        using var relay = new TcpRelay(port);
+        using var server = new FakeProxmoxServer { TaskPolls = 0, Backing = (vm, action) => Back(backing, vm, action), BackingAddress = relay.Address.ToString() };
         server.Vms[9000] = new FakeVm(9000, "debian-template", template: true);
         await File.WriteAllTextAsync(Path.Combine(_lab, "lab.yaml"), $"""
             proxmox:
               endpoint: {server.BaseUrl}
               node: {FakeProxmoxServer.Node}
               vmids: 9100-9109
-              ssh-port: {port}
+              ssh-port: {relay.Port}
             images:
               - name: debian-pve
                 proxmox-template: 9000
