@@ -143,6 +143,30 @@ internal sealed partial class ProxmoxClient
         await RunTaskAsync(HttpMethod.Post, VmPath(vmid, $"status/{action}"), parameters, TaskTimeout, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Pulls the guest's network cable (<c>link_down=1</c> on net0) or plugs it back in, keeping the NIC's other settings.
+    /// The config's digest goes with the change, so a concurrent edit fails instead of being overwritten.
+    /// </summary>
+    public async Task SetLinkAsync(int vmid, string labTag, bool up, CancellationToken cancellationToken)
+    {
+        await GuardAsync(vmid, labTag, cancellationToken).ConfigureAwait(false);
+        var config = await GetAsync(VmPath(vmid, "config"), cancellationToken).ConfigureAwait(false);
+        var nic = Text(config, "net0") ?? throw new ProxmoxException($"VM {vmid} has no net0 network device, so its cable cannot be pulled.");
+        var settings = nic.Split(',').Where(p => !p.StartsWith("link_down=", StringComparison.Ordinal)).ToList();
+        if (!up)
+        {
+            settings.Add("link_down=1");
+        }
+
+        List<(string, string)> change = [("net0", string.Join(',', settings))];
+        if (Text(config, "digest") is { } digest)
+        {
+            change.Add(("digest", digest));
+        }
+
+        await SendAsync(HttpMethod.Put, VmPath(vmid, "config"), change, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Whether the VM runs ("running") or not ("stopped").</summary>
     public async Task<string> StatusAsync(int vmid, CancellationToken cancellationToken) =>
         Text(await GetAsync(VmPath(vmid, "status/current"), cancellationToken).ConfigureAwait(false), "status") ?? "unknown";

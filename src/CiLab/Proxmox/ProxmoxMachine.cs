@@ -15,7 +15,7 @@ namespace CiLab.Proxmox;
 /// rollback resumes the guest running, as a QEMU loadvm does. A VM the lab marks read-only, one Proxmox protects, and
 /// one CiLab did not create are never stopped, rolled back, snapshotted or destroyed.
 /// </summary>
-public sealed class ProxmoxMachine : IMachine, IHardReset, ILiveSnapshots
+public sealed class ProxmoxMachine : IMachine, IHardReset, ILiveSnapshots, ILinkControl
 {
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(2);
     private readonly ImageDefinition _image;
@@ -241,12 +241,19 @@ public sealed class ProxmoxMachine : IMachine, IHardReset, ILiveSnapshots
         await WaitUntilReadyAsync(ResumeTimeout, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Resets the VM like a reset button (no shutdown), then waits for SSH.</summary>
+    /// <summary>Resets the VM like a reset button (no shutdown); the held SSH connections are dropped.</summary>
     public async Task ResetAsync(CancellationToken cancellationToken)
     {
         RefuseIfReadOnly("reset");
         await _client.PowerAsync(RequireVmid(), LabTag, "reset", TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         await DropConnectionsAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Pulls the network cable (the NIC's <c>link_down</c> setting) or plugs it back in.</summary>
+    public async Task SetLinkAsync(bool up, CancellationToken cancellationToken)
+    {
+        RefuseIfReadOnly(up ? "link up" : "link down");
+        await _client.SetLinkAsync(RequireVmid(), LabTag, up, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -244,7 +244,22 @@ internal sealed partial class FakeProxmoxServer : IDisposable
 
     private (int, string, object?) Configure(FakeVm target, System.Collections.Specialized.NameValueCollection p, string path)
     {
-        Expect(p, path, required: [], optional: ["tags", "ciuser", "sshkeys", "ipconfig0", "agent", "protection"]);
+        Expect(p, path, required: [], optional: ["tags", "ciuser", "sshkeys", "ipconfig0", "agent", "protection", "net0", "digest"]);
+        if (p["digest"] is { } digest && digest != target.Digest)
+        {
+            return (500, "detected modified configuration - file changed by other user? Try again.", null);
+        }
+
+        if (p["net0"] is { } nic)
+        {
+            if (!nic.StartsWith("virtio=", StringComparison.Ordinal) || nic.Split(',').Any(part => !part.Contains('=', StringComparison.Ordinal)))
+            {
+                return (400, "Parameter verification failed.", null);
+            }
+
+            target.Net0 = nic;
+        }
+
         if (p["sshkeys"] is { } keys)
         {
             // The API takes the keys URL-encoded (the form encoding comes on top): raw spaces or newlines mean it was not.

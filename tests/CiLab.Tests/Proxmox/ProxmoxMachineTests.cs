@@ -101,6 +101,19 @@ public sealed class ProxmoxMachineTests : IDisposable
     }
 
     [Fact]
+    public async Task Pulling_the_cable_sets_link_down_on_the_nic_and_keeps_its_other_settings()
+    {
+        var vm = Machine();
+        await vm.SetupAsync(Ct);
+
+        await vm.SetLinkAsync(up: false, Ct);
+        Assert.Equal("virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1,link_down=1", _server.Vms[9100].Net0);
+        await vm.SetLinkAsync(up: true, Ct);
+        Assert.Equal("virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1", _server.Vms[9100].Net0);
+        Assert.Contains(_server.Requests, r => r.Contains("/config net0=", StringComparison.Ordinal) && r.Contains("&digest=", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Someone_protecting_the_clone_on_the_cluster_stops_cilab_from_destroying_it()
     {
         var vm = Machine();
