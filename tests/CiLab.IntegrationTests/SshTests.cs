@@ -103,6 +103,18 @@ public sealed class SshTests(SshGuest guest) : IClassFixture<SshGuest>
     }
 
     [Fact]
+    public async Task Input_a_command_never_reads_neither_blocks_its_timeout_nor_its_end()
+    {
+        var lots = new string('x', 8 << 20);
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<GuestCommandTimeoutException>(() => Ssh.RunAsync(new GuestCommand { Script = "sleep 40", StandardInput = lots, Timeout = TimeSpan.FromSeconds(3) }, Ct));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+
+        var first = await Ssh.RunAsync(new GuestCommand { Script = "head -c 3", StandardInput = lots }, Ct);
+        Assert.Equal("xxx", first.StandardOutput);
+    }
+
+    [Fact]
     public async Task A_timeout_kills_the_remote_process()
     {
         var marker = $"sleep 4{Random.Shared.Next(1000, 9999)}";

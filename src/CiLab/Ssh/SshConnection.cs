@@ -20,6 +20,7 @@ internal sealed class SshConnection : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private BaseClient? _ssh;
     private BaseClient? _sftp;
+    private volatile bool _dropped;
 
     private SshConnection(SshEndpoint endpoint, string vmName) => (_endpoint, _vmName) = (endpoint, vmName);
 
@@ -47,6 +48,7 @@ internal sealed class SshConnection : IDisposable
 
     public void Dispose()
     {
+        _dropped = true;
         _ssh?.Dispose();
         _sftp?.Dispose();
     }
@@ -73,6 +75,13 @@ internal sealed class SshConnection : IDisposable
             var client = create(ConnectionInfo());
             client.KeepAliveInterval = TimeSpan.FromSeconds(5);
             await ConnectAsync(client, cancellationToken).ConfigureAwait(false);
+            if (_dropped)
+            {
+                // Dropped while connecting (a restore or reboot began): this connection belongs to no one.
+                client.Dispose();
+                throw new GuestConnectionException(_vmName, "the connection was closed while it was being made (the VM was restored, rebooted or stopped).");
+            }
+
             set(client);
             return client;
         }

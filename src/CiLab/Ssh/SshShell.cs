@@ -61,7 +61,9 @@ public sealed class SshShell(string vmName, SshEndpoint endpoint, IGuestProfile?
             using var running = await StartAsync(RemoteCommandLine(command, id, hasInput: input is not null), linked.Token).ConfigureAwait(false);
             var stdout = GuestOutput.Start(running.Command.OutputStream, HostCommands.DefaultOutputLimit, command.OnOutputLine);
             var stderr = GuestOutput.Start(running.Command.ExtendedOutputStream, HostCommands.ErrorLimit, command.OnErrorLine);
-            await SendInputAsync(running.Command, input).ConfigureAwait(false);
+            // Sent beside the wait, not before it: a command that stops reading must not hold the caller past its end or
+            // its timeout. Input it never read is dropped; the blocked write gives up on SSH.NET's own timeout.
+            _ = Task.Run(() => SendInputAsync(running.Command, input), CancellationToken.None);
             try
             {
                 await running.Execution.WaitAsync(linked.Token).ConfigureAwait(false);
