@@ -13,7 +13,9 @@ internal sealed class ProxmoxBackend : IMachineBackend
         ArgumentNullException.ThrowIfNull(lab);
         ArgumentNullException.ThrowIfNull(vm);
         var (settings, image) = Resolve(lab.Definition, vm);
-        var client = new ProxmoxClient(settings.Endpoint, settings.Node, ProxmoxToken.FromEnvironment(), settings.Fingerprint);
+        var token = ProxmoxToken.FromEnvironment();
+        token.MaskIn(GitHub.GitHubContext.FromEnvironment(), Console.Out);
+        var client = new ProxmoxClient(settings.Endpoint, settings.Node, token, settings.Fingerprint);
         return Task.FromResult<IMachine>(new ProxmoxMachine(vm, image, settings, client, lab.State, lab.PublicKey, lab.Log) { WaitWhenBusy = lab.WaitWhenBusy });
     }
 

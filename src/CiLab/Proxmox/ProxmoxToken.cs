@@ -45,6 +45,15 @@ internal sealed class ProxmoxToken
     /// <summary>The token from <see cref="EnvironmentVariable"/>.</summary>
     public static ProxmoxToken FromEnvironment() => Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
 
+    /// <summary>Inside GitHub Actions, asks the runner to mask the secret in every later log line (a guard against a tool echoing it).</summary>
+    public void MaskIn(GitHub.GitHubContext context, TextWriter output)
+    {
+        if (context.IsActions)
+        {
+            new GitHub.WorkflowCommands(output).Mask(Secret);
+        }
+    }
+
     /// <summary>The token id; the secret stays out.</summary>
     public override string ToString() => Id;
 }

@@ -45,6 +45,20 @@ public sealed class ProxmoxClientTests : IDisposable
     }
 
     [Fact]
+    public void In_github_actions_the_secret_is_masked_and_elsewhere_never_written()
+    {
+        var token = ProxmoxToken.Parse($"{FakeProxmoxServer.TokenId}={FakeProxmoxServer.Secret}");
+        var actions = new StringWriter();
+        var elsewhere = new StringWriter();
+
+        token.MaskIn(CiLab.GitHub.GitHubContext.FromEnvironment(new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true" }), actions);
+        token.MaskIn(CiLab.GitHub.GitHubContext.FromEnvironment(new Dictionary<string, string>()), elsewhere);
+
+        Assert.Equal($"::add-mask::{FakeProxmoxServer.Secret}", actions.ToString().Trim());
+        Assert.Empty(elsewhere.ToString());
+    }
+
+    [Fact]
     public async Task A_clone_takes_the_lowest_free_vmid_and_retries_when_another_client_took_it_first()
     {
         _server.Vms[100] = new FakeVm(100, "someone-elses");
