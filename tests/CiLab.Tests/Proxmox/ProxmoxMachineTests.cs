@@ -114,6 +114,18 @@ public sealed class ProxmoxMachineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_hard_reset_goes_through_the_api_and_a_read_only_vm_refuses_it()
+    {
+        var vm = Machine();
+        await vm.SetupAsync(Ct);
+
+        await vm.ResetAsync(Ct);
+        await Assert.ThrowsAsync<VmReadOnlyException>(() => Machine(readOnly: true).ResetAsync(Ct));
+
+        Assert.Single(_server.Requests, r => r.StartsWith("POST /api2/json/nodes/pve1/qemu/9100/status/reset", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Someone_protecting_the_clone_on_the_cluster_stops_cilab_from_destroying_it()
     {
         var vm = Machine();
