@@ -34,19 +34,25 @@ public sealed class ImageBuildTests(GuestLab lab)
     {
         var cache = new ImageCache(Path.Combine(lab.Directory, "cache-interrupted"));
         var definition = new ImageDefinition { Name = "interrupted", Recipe = "debian", Packages = ["hello"] };
+        // Another build on this machine (another checkout's, or one killed outright) may hold mmdebstrap mounts of its
+        // own: only the mounts this build makes must be gone afterwards.
+        var before = MmdebstrapMounts();
         using var cancellation = new CancellationTokenSource();
         var log = new SignalingWriter("extracting archives", cancellation);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new DebianImageBuilder(cache, new LineLogger(log)).GetAsync(definition, "cilab", lab.Lab.PublicKey, cancellation.Token));
         Assert.True(log.Signaled, "the build was never seen running");
         Assert.Empty(cache.List());
         var clock = Stopwatch.StartNew();
-        while (File.ReadAllText("/proc/mounts").Contains("mmdebstrap", StringComparison.Ordinal) && clock.Elapsed < TimeSpan.FromSeconds(30))
+        while (MmdebstrapMounts().Except(before).Any() && clock.Elapsed < TimeSpan.FromSeconds(30))
         {
             await Task.Delay(200, Ct);
         }
 
-        Assert.DoesNotContain("mmdebstrap", File.ReadAllText("/proc/mounts"), StringComparison.Ordinal);
+        Assert.Empty(MmdebstrapMounts().Except(before));
     }
+
+    private static HashSet<string> MmdebstrapMounts() =>
+        [.. File.ReadAllLines("/proc/mounts").Select(l => l.Split(' ')[1]).Where(m => m.Contains("mmdebstrap", StringComparison.Ordinal))];
 
     /// <summary>Cancels the build once its log shows <paramref name="phase"/>, the way Ctrl-C lands mid-build.</summary>
     private sealed class SignalingWriter(string phase, CancellationTokenSource cancellation) : StringWriter
