@@ -33,7 +33,7 @@ internal sealed partial class Build : NukeBuild
                 }
 
                 var lab = await LabAsync(ct);
-                var suiteDefinition = LabDefinition.Suite(Suite);
+                var suiteDefinition = LabDefinition.Suite("phase4");
                 // The bench sets CiLab beside plain qemu + ssh + rsync: it measures the QEMU backend.
                 var vm = await MachineAsync(suiteDefinition.Vm, ct) as QemuMachine
                     ?? throw new TargetFailedException($"Bench compares CiLab with plain QEMU; VM '{suiteDefinition.Vm}' does not run on the qemu backend.");

@@ -3,6 +3,7 @@ using CiLab.Build.Upgrade;
 using CiLab.GitHub;
 using CiLab.Host;
 using CiLab.Labs;
+using CiLab.Machines;
 using CiLab.Reporting;
 using CiLab.Suites;
 using CiLab.Testing;
@@ -12,40 +13,48 @@ namespace CiLab.Build;
 internal sealed partial class Build : NukeBuild
 {
     Target SyncCode => _ => _
-        .Description("Restore the suite's VM to its clean snapshot and sync the project in")
+        .Description("Restore the VMs of the suites to run to their clean snapshot and sync the project in (VMs in parallel)")
         .DependsOn(VmSnapshot)
         .Executes(async ct =>
         {
-            var suite = LabDefinition.Suite(Suite);
-            preparation = await new SuiteRunner(LineLogger.Console).PrepareAsync(await MachineAsync(suite.Vm, ct), SuiteOptions(), ct);
+            var vms = await SuiteMachinesAsync(ct);
+            var prepared = await Task.WhenAll(vms.Select(vm => new SuiteRunner(LineLogger.Console).PrepareAsync(vm, SuiteOptions(), ct)));
+            for (var i = 0; i < vms.Count; i++)
+            {
+                preparations[vms[i].Name] = prepared[i];
+            }
         });
 
     Target TestPhase4 => _ => _
-        .Description("The main job: restore clean, sync, run the lab's suite in its VM (as root when asked), write JUnit")
+        .Description("The main job: restore clean, sync, run the lab's suites in their VMs (as root when asked, VMs in parallel), a JUnit file per suite")
         .DependsOn(SyncCode)
         .Executes(async ct =>
         {
-            var suite = LabDefinition.Suite(Suite);
-            var vm = await MachineAsync(suite.Vm, ct);
+            var suites = SelectedSuites();
+            var vms = await SuiteMachinesAsync(ct);
             try
             {
-                if (!vm.IsRunning())
+                foreach (var vm in vms.Where(vm => !vm.IsRunning()))
                 {
-                    throw new TargetFailedException($"VM '{vm.Name}' is not running, so suite '{suite.Name}' has nowhere to run: let SyncCode restore and sync it (do not skip it), or start it (VmStart) and sync it (cilab sync) first.");
+                    var names = string.Join(", ", suites.Where(s => s.Vm == vm.Name).Select(s => $"'{s.Name}'"));
+                    throw new TargetFailedException($"VM '{vm.Name}' is not running, so suite {names} has nowhere to run: let SyncCode restore and sync it (do not skip it), or start it (VmStart) and sync it (cilab sync) first.");
                 }
 
-                if (preparation is null)
+                foreach (var vm in vms.Where(vm => !preparations.ContainsKey(vm.Name)))
                 {
-                    Console.WriteLine($"SyncCode did not run in this build: suite '{suite.Name}' runs on the copy of the project already in VM '{vm.Name}'.");
+                    Console.WriteLine($"SyncCode did not run in this build: the suites run on the copy of the project already in VM '{vm.Name}'.");
                 }
 
-                var result = await new SuiteRunner(LineLogger.Console).RunAsync(vm, suite, SuiteOptions() with { EarlierPhases = preparation?.Phases ?? [] }, ct);
-                PrintSuiteSummary(result);
-                new GitHubReporter(GitHubContext.FromEnvironment(), Console.Out).WriteActionsOutput(nameof(TestPhase4), result.Report, result.Phases);
-                if (!result.Report.IsSuccess)
+                // Suites of one VM run in turn (a build before the tests that need it); different VMs at once.
+                var perVm = await Task.WhenAll(vms.Select(vm => RunSuitesAsync(vm, [.. suites.Where(s => s.Vm == vm.Name)], suites.Count > 1, ct)));
+                var results = suites.Select(s => perVm.SelectMany(r => r).Single(r => r.Suite == s.Name)).ToList();
+                PrintSuiteSummary(results);
+                PublishReport(nameof(TestPhase4), new TestReport([.. results.SelectMany(r => r.Result.Report.Suites)]));
+                var failing = results.Where(r => !r.Result.Report.IsSuccess).ToList();
+                if (failing.Count > 0)
                 {
-                    var failed = result.Report.Cases.Where(c => c.Outcome is TestOutcome.Failed or TestOutcome.Errored).Select(c => c.Name);
-                    throw new TargetFailedException($"suite '{suite.Name}': {result.Report} (failing: {string.Join(", ", failed)}); see {Path.GetRelativePath(RootDirectory, result.JUnitPath)}");
+                    var cases = failing.SelectMany(r => r.Result.Report.Cases).Where(c => c.Outcome is TestOutcome.Failed or TestOutcome.Errored).Select(c => c.Name);
+                    throw new TargetFailedException($"suite {string.Join(", ", failing.Select(r => $"'{r.Suite}': {r.Result.Report}"))} (failing: {string.Join(", ", cases)}); see {string.Join(", ", failing.Select(r => Path.GetRelativePath(RootDirectory, r.Result.JUnitPath)))}");
                 }
             }
             finally
@@ -53,7 +62,7 @@ internal sealed partial class Build : NukeBuild
                 if (!KeepVm)
                 {
                     // Disposable: the next run restores the clean snapshot, so there is nothing to shut down gracefully.
-                    await vm.StopAsync(TimeSpan.Zero, CancellationToken.None);
+                    await Task.WhenAll(vms.Select(vm => vm.StopAsync(TimeSpan.Zero, CancellationToken.None)));
                 }
             }
         });
@@ -81,7 +90,7 @@ internal sealed partial class Build : NukeBuild
 
                 Console.WriteLine($"Wall: {result.Wall.TotalSeconds:0}s of steps after {startup.TotalSeconds:0}s to bring the VMs to '{Snapshot}'. JUnit: {Path.GetRelativePath(RootDirectory, path)}");
                 Console.WriteLine(report.ToString());
-                new GitHubReporter(GitHubContext.FromEnvironment(), Console.Out).WriteActionsOutput(nameof(TestUpgrade), report, [new("restore", startup), new("steps", result.Wall)]);
+                PublishReport(nameof(TestUpgrade), report);
                 if (!report.IsSuccess)
                 {
                     var failed = report.Cases.Where(c => c.Outcome is TestOutcome.Failed or TestOutcome.Errored).Select(c => $"{c.ClassName}: {c.Name}");
@@ -97,14 +106,52 @@ internal sealed partial class Build : NukeBuild
             }
         });
 
-    // What SyncCode did, when it ran in this build: its phases lead TestPhase4's timings.
-    SuitePreparation? preparation;
+    // What SyncCode did per VM, when it ran in this build: its restore and sync lead each VM's timeline.
+    readonly Dictionary<string, SuitePreparation> preparations = [];
 
-    SuiteRunOptions SuiteOptions() => new()
+    // Every report this build wrote, for one HTML page: TestPhase4's suites and TestUpgrade's scenario together.
+    readonly List<KeyValuePair<string, TestReport>> publishedReports = [];
+
+    IReadOnlyList<SuiteDefinition> SelectedSuites()
+    {
+        var unknown = Suite.Where(n => n != "all" && LabDefinition.Suites.All(s => s.Name != n)).ToList();
+        return unknown.Count == 0
+            ? LabDefinition.SelectSuites(Suite)
+            : throw new TargetFailedException($"The lab has no suite {string.Join(", ", unknown.Select(n => $"'{n}'"))} (it has: {string.Join(", ", LabDefinition.Suites.Select(s => s.Name))}; 'all' runs every one).");
+    }
+
+    async Task<IReadOnlyList<IMachine>> SuiteMachinesAsync(CancellationToken ct)
+    {
+        var vms = new List<IMachine>();
+        foreach (var name in SelectedSuites().Select(s => s.Vm).Distinct())
+        {
+            vms.Add(await MachineAsync(name, ct));
+        }
+
+        return vms;
+    }
+
+    async Task<IReadOnlyList<(string Suite, SuiteRunResult Result)>> RunSuitesAsync(IMachine vm, IReadOnlyList<SuiteDefinition> suites, bool prefixOutput, CancellationToken ct)
+    {
+        var runner = new SuiteRunner(LineLogger.Console);
+        var done = new List<(string Suite, SuiteRunResult Result)>();
+        foreach (var suite in suites)
+        {
+            var failedNeed = suite.Needs.FirstOrDefault(n => done.Any(d => d.Suite == n && !d.Result.Report.IsSuccess));
+            var options = SuiteOptions(prefixOutput ? suite.Name : null) with { EarlierTimeline = done.Count == 0 && preparations.TryGetValue(vm.Name, out var p) ? p.Timeline : [] };
+            var result = failedNeed is null
+                ? await runner.RunAsync(vm, suite, options, ct)
+                : runner.WriteNotRun(vm, suite, $"not run: it needs '{failedNeed}', which failed in this run", options);
+            done.Add((suite.Name, result));
+        }
+
+        return done;
+    }
+
+    SuiteRunOptions SuiteOptions(string? outputPrefix = null) => new()
     {
         ProjectDirectory = LabDefinition.Directory,
         ResultsDirectory = TestResultsDirectory,
-        ReportName = nameof(TestPhase4),
         Snapshot = Snapshot,
         SyncExcludes = LabDefinition.SyncExcludes,
         ExtraEnvironment = SuiteEnv.Select(e => e.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : ""),
@@ -112,22 +159,36 @@ internal sealed partial class Build : NukeBuild
         {
             if (GoTestOutput.Display(line) is { } text)
             {
-                Console.WriteLine($"  | {text}");
+                Console.WriteLine($"  {outputPrefix}| {text}");
             }
         },
     };
 
-    static void PrintSuiteSummary(SuiteRunResult result)
+    // The job summary and annotations in Actions, and artifacts/test-results/report.html with everything this build ran.
+    void PublishReport(string name, TestReport report)
+    {
+        new GitHubReporter(GitHubContext.FromEnvironment(), Console.Out).WriteActionsOutput(name, report);
+        publishedReports.Add(new(name, report));
+        var page = Path.Combine(TestResultsDirectory, "report.html");
+        HtmlReport.WriteFile(page, "CiLab: " + string.Join(", ", publishedReports.Select(r => r.Key)), publishedReports);
+        Console.WriteLine($"Report: {Path.GetRelativePath(RootDirectory, page)}");
+    }
+
+    static void PrintSuiteSummary(IReadOnlyList<(string Suite, SuiteRunResult Result)> results)
     {
         Console.WriteLine();
         Console.WriteLine($"{"Suite",-40} {"Passed",7} {"Failed",7} {"Errors",7} {"Skipped",8}");
-        foreach (var s in result.Report.Suites)
+        foreach (var s in results.SelectMany(r => r.Result.Report.Suites))
         {
             Console.WriteLine($"{s.Name,-40} {s.Count(TestOutcome.Passed),7} {s.Count(TestOutcome.Failed),7} {s.Count(TestOutcome.Errored),7} {s.Count(TestOutcome.Skipped),8}");
         }
 
-        Console.WriteLine($"Phases: {string.Join(", ", result.Phases.Select(p => $"{p.Key} {p.Value.TotalSeconds:0.0}s"))}");
-        Console.WriteLine($"JUnit: {result.JUnitPath}");
-        Console.WriteLine(result.Report.ToString());
+        foreach (var vm in results.SelectMany(r => r.Result.Timeline).GroupBy(s => s.Lane))
+        {
+            Console.WriteLine($"Phases in {vm.Key}: {string.Join(", ", vm.Distinct().Select(p => $"{p.Name} {p.Duration.TotalSeconds:0.0}s"))}");
+        }
+
+        Console.WriteLine($"JUnit: {string.Join(", ", results.Select(r => r.Result.JUnitPath))}");
+        Console.WriteLine(new TestReport([.. results.SelectMany(r => r.Result.Report.Suites)]).ToString());
     }
 }

@@ -166,7 +166,7 @@ internal sealed partial class Build : NukeBuild
         var names = new List<string>();
         if (InvokedTargets.Any(t => t is nameof(TestPhase4) or nameof(SyncCode) or nameof(Bench)))
         {
-            names.Add(lab.Suite(Suite).Vm);
+            names.AddRange(SelectedSuites().Select(s => s.Vm));
         }
 
         if (InvokedTargets.Any(t => t is nameof(TestUpgrade) or nameof(Bench)))

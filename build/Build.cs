@@ -30,8 +30,8 @@ internal sealed partial class Build : NukeBuild
     [Parameter("Leave VMs running at the end")]
     readonly bool KeepVm = false;
 
-    [Parameter("The lab suite TestPhase4 runs")]
-    readonly string Suite = "phase4";
+    [Parameter("The lab suites TestPhase4 runs: names (e.g. unit,e2e), or all; the lab's default-suites when not given")]
+    readonly string[] Suite = [];
 
     [Parameter("Extra environment for the suite, as NAME=value (e.g. MOUNTLAB_FAIL=1)")]
     readonly string[] SuiteEnv = [];

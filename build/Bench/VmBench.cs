@@ -99,10 +99,10 @@ internal static class VmBench
             var ours = await Shell.TimeAsync(async () =>
             {
                 var prepared = await runner.PrepareAsync(vm, options, ct);
-                result = await runner.RunAsync(vm, suite, options with { EarlierPhases = prepared.Phases }, ct);
-                foreach (var (phase, seconds) in result.Phases)
+                result = await runner.RunAsync(vm, suite, options with { EarlierTimeline = prepared.Timeline }, ct);
+                foreach (var span in result.Timeline)
                 {
-                    table.Add(new BenchRow($"quick cycle phase: {phase}", seconds.TotalSeconds, "s"));
+                    table.Add(new BenchRow($"quick cycle phase: {(span.Outcome is null ? span.Name : "test")}", span.Duration.TotalSeconds, "s"));
                 }
             });
 

@@ -33,7 +33,7 @@ public sealed class TestPhase4FlowTests : IDisposable
             var options = new SuiteRunOptions { ProjectDirectory = definition.Directory, ResultsDirectory = _results, ReportName = "TestPhase4", SyncExcludes = definition.SyncExcludes };
             var runner = new SuiteRunner(new LineLogger(log));
             var prepared = await runner.PrepareAsync(vm, options, Ct);
-            var passing = await runner.RunAsync(vm, suite, options with { EarlierPhases = prepared.Phases }, Ct);
+            var passing = await runner.RunAsync(vm, suite, options with { EarlierTimeline = prepared.Timeline }, Ct);
 
             Assert.True(passing.Report.IsSuccess, passing.Report + "\n" + log);
             Assert.Equal(0, passing.Report.Skipped);
@@ -42,13 +42,14 @@ public sealed class TestPhase4FlowTests : IDisposable
             var junit = XDocument.Load(passing.JUnitPath);
             Assert.Contains(junit.Descendants("testcase"), c => (string?)c.Attribute("name") == "TestWorkersAreIsolatedFromEachOther");
             Assert.Contains(junit.Descendants("property"), p => (string?)p.Attribute("name") == "vm" && (string?)p.Attribute("value") == "phase4");
-            Assert.Equal(["restore", "sync", "test", "report"], passing.Phases.Select(p => p.Key));
+            Assert.Equal(["restore", "sync", "phase4"], passing.Timeline.Select(p => p.Name));
+            Assert.Equal(passing.Timeline, CiLab.Reporting.Timeline.Of(JUnitReader.ReadFile(passing.JUnitPath))); // The file carries its timeline.
 
             var failingOptions = options with { ExtraEnvironment = new Dictionary<string, string> { ["MOUNTLAB_FAIL"] = "1" } };
             await runner.PrepareAsync(vm, failingOptions, Ct);
             var failing = await runner.RunAsync(vm, suite, failingOptions, Ct);
             Assert.False(failing.Report.IsSuccess);
-            Assert.Equal(["test", "report"], failing.Phases.Select(p => p.Key)); // Nothing carried over from the first run.
+            Assert.Equal([("phase4", (TestOutcome?)TestOutcome.Failed)], failing.Timeline.Select(p => (p.Name, p.Outcome))); // Nothing carried over from the first run.
             var failure = Assert.Single(failing.Report.Cases, c => c.Outcome == TestOutcome.Failed);
             Assert.Equal("TestFailureOnRequest", failure.Name);
             Assert.Contains("MOUNTLAB_FAIL=1 asked for it", failure.Message, StringComparison.Ordinal);

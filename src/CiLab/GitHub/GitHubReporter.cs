@@ -9,7 +9,7 @@ namespace CiLab.GitHub;
 public sealed class GitHubReporter(GitHubContext context, TextWriter log, HttpMessageHandler? handler = null)
 {
     /// <summary>Writes groups, annotations and the job summary when running inside GitHub Actions.</summary>
-    public void WriteActionsOutput(string name, TestReport report, IReadOnlyList<KeyValuePair<string, TimeSpan>>? phases = null)
+    public void WriteActionsOutput(string name, TestReport report)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(report);
@@ -40,7 +40,7 @@ public sealed class GitHubReporter(GitHubContext context, TextWriter log, HttpMe
 
         if (context.StepSummaryPath is { } summary)
         {
-            JobSummary.AppendTo(summary, JobSummary.Render(name, report, phases));
+            JobSummary.AppendTo(summary, JobSummary.Render(name, report));
         }
     }
 

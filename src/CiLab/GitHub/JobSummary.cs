@@ -1,31 +1,23 @@
 using System.Globalization;
 using System.Text;
+using CiLab.Reporting;
 using CiLab.Testing;
 
 namespace CiLab.GitHub;
 
-/// <summary>The Markdown job summary: counts per suite, failures with output excerpts, phase timings.</summary>
+/// <summary>The Markdown job summary: failures first with output excerpts, counts per suite, and the timeline as a Mermaid chart.</summary>
 public static class JobSummary
 {
     private const int MaxFailuresShown = 20;
     private const int ExcerptLines = 30;
 
     /// <summary>Renders the summary of <paramref name="report"/> under the heading <paramref name="title"/>.</summary>
-    public static string Render(string title, TestReport report, IReadOnlyList<KeyValuePair<string, TimeSpan>>? phases = null)
+    public static string Render(string title, TestReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
         var text = new StringBuilder();
         var mark = report.IsSuccess ? "✅" : "❌";
         text.AppendLine(CultureInfo.InvariantCulture, $"## {mark} {Cell(title)}: {report}");
-        text.AppendLine();
-        text.AppendLine("| Suite | Passed | Failed | Errors | Skipped | Time |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|");
-        foreach (var suite in report.Suites)
-        {
-            text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {Cell(suite.Name)} | {suite.Count(TestOutcome.Passed)} | {suite.Count(TestOutcome.Failed)} | {suite.Count(TestOutcome.Errored)} | {suite.Count(TestOutcome.Skipped)} | {Seconds(suite.EffectiveDuration)} |");
-        }
-
         var failures = report.Cases.Where(c => c.Outcome is TestOutcome.Failed or TestOutcome.Errored).ToList();
         if (failures.Count > 0)
         {
@@ -48,16 +40,19 @@ public static class JobSummary
             }
         }
 
-        if (phases is { Count: > 0 })
+        text.AppendLine();
+        text.AppendLine("| Suite | Passed | Failed | Errors | Skipped | Time |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var suite in report.Suites)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {Cell(suite.Name)} | {suite.Count(TestOutcome.Passed)} | {suite.Count(TestOutcome.Failed)} | {suite.Count(TestOutcome.Errored)} | {suite.Count(TestOutcome.Skipped)} | {Seconds(suite.EffectiveDuration)} |");
+        }
+
+        if (MermaidGantt.Render(Timeline.Of(report)) is { Length: > 0 } chart)
         {
             text.AppendLine();
-            text.AppendLine("### Timings");
-            text.AppendLine("| Phase | Time |");
-            text.AppendLine("|---|---:|");
-            foreach (var (phase, duration) in phases)
-            {
-                text.AppendLine(CultureInfo.InvariantCulture, $"| {Cell(phase)} | {Seconds(duration)} |");
-            }
+            text.Append(chart);
         }
 
         return text.ToString();

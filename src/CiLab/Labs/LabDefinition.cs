@@ -15,6 +15,9 @@ public sealed record LabDefinition
     /// <summary>Suites.</summary>
     public IReadOnlyList<SuiteDefinition> Suites { get; init; } = [];
 
+    /// <summary>The suites run when none are named (<c>default-suites</c>); every suite when empty.</summary>
+    public IReadOnlyList<string> DefaultSuites { get; init; } = [];
+
     /// <summary>Extra exclude patterns for code sync.</summary>
     public IReadOnlyList<string> SyncExcludes { get; init; } = [];
 
@@ -36,4 +39,39 @@ public sealed record LabDefinition
     /// <summary>The suite called <paramref name="name"/>.</summary>
     public SuiteDefinition Suite(string name) => Suites.FirstOrDefault(s => s.Name == name)
         ?? throw new ArgumentException($"The lab has no suite '{name}' (it has: {string.Join(", ", Suites.Select(s => s.Name))}).", nameof(name));
+
+    /// <summary>
+    /// The suites to run for <paramref name="names"/> — suite names, <c>all</c>, or none for the default set — with what
+    /// they need added: in the order asked (the lab file's for all and the default set), each after its needs.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is not a suite of the lab; the message lists those there are.</exception>
+    public IReadOnlyList<SuiteDefinition> SelectSuites(IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var wanted = names.Count == 0 ? (DefaultSuites.Count > 0 ? DefaultSuites : [.. Suites.Select(s => s.Name)])
+            : names.Contains("all") ? [.. Suites.Select(s => s.Name)]
+            : names;
+        var ordered = new List<SuiteDefinition>();
+        void Add(SuiteDefinition suite, int depth)
+        {
+            if (ordered.Contains(suite) || depth > Suites.Count)
+            {
+                return;
+            }
+
+            foreach (var need in suite.Needs)
+            {
+                Add(Suite(need), depth + 1);
+            }
+
+            ordered.Add(suite);
+        }
+
+        foreach (var name in wanted)
+        {
+            Add(Suite(name), 0);
+        }
+
+        return ordered;
+    }
 }

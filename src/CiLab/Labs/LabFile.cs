@@ -12,7 +12,7 @@ namespace CiLab.Labs;
 /// </summary>
 public sealed partial class LabFile
 {
-    internal static readonly string[] TopKeys = ["images", "vms", "suites", "sync", "proxmox"];
+    internal static readonly string[] TopKeys = ["images", "vms", "suites", "default-suites", "sync", "proxmox"];
     // What a key left out means: the model's own defaults, written once, in the model.
     private static readonly ImageDefinition ImageDefaults = new() { Name = string.Empty };
     private static readonly VmDefinition VmDefaults = new() { Name = string.Empty, Image = string.Empty };
@@ -20,7 +20,7 @@ public sealed partial class LabFile
 
     internal static readonly string[] ImageKeys = ["name", "recipe", "path", "url", "sha256", "suite", "packages", "disk", "provision", "cloud-init", "proxmox-template"];
     internal static readonly string[] VmKeys = ["name", "image", "cpus", "memory", "ssh-port", "ports", "user", "elevation", "read-only", "boot-timeout", "accelerator", "backend", "guest"];
-    internal static readonly string[] SuiteKeys = ["name", "vm", "run", "directory", "elevation", "format", "timeout", "env", "artifacts"];
+    internal static readonly string[] SuiteKeys = ["name", "vm", "run", "directory", "elevation", "format", "timeout", "env", "artifacts", "needs"];
     private static readonly string[] Recipes = ["debian"];
 
     private readonly string _path;
@@ -82,11 +82,13 @@ public sealed partial class LabFile
         CheckDuplicates(root, "images", images.Select(i => i.Name));
         CheckDuplicates(root, "vms", vms.Select(v => v.Name));
         CheckDuplicates(root, "suites", suites.Select(s => s.Name));
+        CheckNeeds(root, suites);
+        var defaultSuites = ReadDefaultSuites(root, suites);
         CheckPortClashes(root, vms);
         var excludes = Child(root, "sync") is YamlMappingNode sync ? Strings(sync, "exclude", "sync") : [];
         var proxmox = Child(root, "proxmox") is { } proxmoxNode ? ReadProxmox(proxmoxNode) : null;
         CheckBackends(root, images, vms, proxmox);
-        return new LabDefinition { Path = _path, Images = images, Vms = vms, Suites = suites, SyncExcludes = excludes, Proxmox = proxmox };
+        return new LabDefinition { Path = _path, Images = images, Vms = vms, Suites = suites, DefaultSuites = defaultSuites, SyncExcludes = excludes, Proxmox = proxmox };
     }
 
     private ImageDefinition? ReadImage(YamlNode node, string key)
@@ -204,74 +206,6 @@ public sealed partial class LabFile
         }
 
         return value;
-    }
-
-    private SuiteDefinition? ReadSuite(YamlNode node, string key, List<VmDefinition> vms)
-    {
-        if (Mapping(node, key) is not { } map)
-        {
-            return null;
-        }
-
-        CheckKeys(map, key, SuiteKeys);
-        var name = CheckName(map, key, RequiredString(map, "name", key));
-        var vm = RequiredString(map, "vm", key);
-        var run = RequiredString(map, "run", key);
-        if (vm is not null && vms.All(v => v.Name != vm))
-        {
-            Error(Child(map, "vm")!.Start, $"{key}.vm", $"no VM named '{vm}' in vms (known: {string.Join(", ", vms.Select(v => v.Name))})");
-        }
-
-        TestOutputFormat? format = TestOutputFormat.ExitCode;
-        if (String(map, "format", key) is { } formatName)
-        {
-            format = TestOutputFormats.TryParse(formatName);
-            if (format is null)
-            {
-                Error(Child(map, "format")!.Start, $"{key}.format", $"unknown format '{formatName}' (known: {string.Join(", ", TestOutputFormats.Names)})");
-            }
-        }
-
-        var environment = new Dictionary<string, string>();
-        if (Child(map, "env") is { } envNode)
-        {
-            if (envNode is YamlMappingNode envMap)
-            {
-                foreach (var (k, v) in envMap.Children)
-                {
-                    var variable = (k as YamlScalarNode)?.Value ?? string.Empty;
-                    if (!EnvironmentName().IsMatch(variable))
-                    {
-                        Error(k.Start, $"{key}.env", $"'{variable}' is not an environment variable name (letters, digits and '_', not starting with a digit)");
-                    }
-                    else if (v is not YamlScalarNode value)
-                    {
-                        Error(v.Start, $"{key}.env.{variable}", "must be a text value");
-                    }
-                    else
-                    {
-                        environment[variable] = value.Value ?? string.Empty;
-                    }
-                }
-            }
-            else
-            {
-                Error(envNode.Start, $"{key}.env", "must be a mapping of NAME: value");
-            }
-        }
-
-        return name is null || vm is null || run is null ? null : new SuiteDefinition
-        {
-            Name = name,
-            Vm = vm,
-            Run = run,
-            Directory = RelativePath(map, "directory", key) ?? SuiteDefaults.Directory,
-            Elevation = ElevationOf(map, key) ?? SuiteDefaults.Elevation,
-            Format = format ?? SuiteDefaults.Format,
-            Timeout = Duration(map, "timeout", key) ?? SuiteDefaults.Timeout,
-            Environment = environment,
-            Artifacts = RelativePaths(map, "artifacts", key),
-        };
     }
 
     private PortForward ReadPort(YamlNode node, string key)

@@ -31,4 +31,7 @@ public sealed record SuiteDefinition
 
     /// <summary>Guest paths (relative to the synced project) copied back to the host afterwards.</summary>
     public IReadOnlyList<string> Artifacts { get; init; } = [];
+
+    /// <summary>Suites of the same VM that run first (a build step); if one of them fails, this one does not run and errs.</summary>
+    public IReadOnlyList<string> Needs { get; init; } = [];
 }

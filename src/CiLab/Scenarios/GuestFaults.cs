@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using CiLab.Machines;
 using CiLab.Processes;
+using CiLab.Reporting;
 
 namespace CiLab.Scenarios;
 
@@ -14,13 +15,13 @@ public sealed class GuestFaults
 {
     private readonly IMachine _vm;
     private readonly Action<string> _log;
-    private readonly Action<TimeSpan> _machineTime;
+    private readonly Action<TimelineSpan> _machineWork;
 
-    internal GuestFaults(IMachine vm, Action<string> log, Action<TimeSpan> machineTime)
+    internal GuestFaults(IMachine vm, Action<string> log, Action<TimelineSpan> machineWork)
     {
         _vm = vm;
         _log = log;
-        _machineTime = machineTime;
+        _machineWork = machineWork;
     }
 
     /// <summary>Unplugs the VM's network link: the guest sees no carrier, and SSH cannot reach it until <see cref="LinkUpAsync"/>.</summary>
@@ -89,14 +90,16 @@ public sealed class GuestFaults
     public async Task RestoreAsync(string snapshot, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
         await _vm.RestoreAsync(snapshot, cancellationToken).ConfigureAwait(false);
-        _machineTime(clock.Elapsed);
+        _machineWork(new TimelineSpan(_vm.Name, $"restore {snapshot}", started, clock.Elapsed));
         _log($"restored snapshot '{snapshot}' in {clock.Elapsed.TotalSeconds:0.0}s");
     }
 
     private async Task RestartAsync(string what, Func<CancellationToken, Task> trigger, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
         _log($"fault: {what}");
         var bootId = await BootIdAsync(cancellationToken).ConfigureAwait(false);
         await trigger(cancellationToken).ConfigureAwait(false);
@@ -112,7 +115,7 @@ public sealed class GuestFaults
             throw new ScenarioAssertionException($"VM '{_vm.Name}' did not come back after a {what}: {e.Message}{_vm.Diagnostics()}");
         }
 
-        _machineTime(clock.Elapsed);
+        _machineWork(new TimelineSpan(_vm.Name, what, started, clock.Elapsed));
         _log($"VM back after the {what} in {clock.Elapsed.TotalSeconds:0.0}s");
     }
 

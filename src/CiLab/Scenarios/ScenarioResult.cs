@@ -1,3 +1,4 @@
+using CiLab.Reporting;
 using CiLab.Testing;
 
 namespace CiLab.Scenarios;
@@ -7,4 +8,8 @@ namespace CiLab.Scenarios;
 /// <param name="Wall">The whole run's wall-clock time.</param>
 /// <param name="MachineTime">Per VM, the time spent restoring, rebooting and resetting (the rest is steps' own work).</param>
 /// <param name="BusyTime">Per VM, the time its steps took in total (machine time included).</param>
-public sealed record ScenarioResult(TestReport Report, TimeSpan Wall, IReadOnlyDictionary<string, TimeSpan> MachineTime, IReadOnlyDictionary<string, TimeSpan> BusyTime);
+public sealed record ScenarioResult(TestReport Report, TimeSpan Wall, IReadOnlyDictionary<string, TimeSpan> MachineTime, IReadOnlyDictionary<string, TimeSpan> BusyTime)
+{
+    /// <summary>Each step × VM, and the restores and reboots within them, as bars per VM (also recorded in <see cref="Report"/>).</summary>
+    public IReadOnlyList<TimelineSpan> Timeline { get; init; } = [];
+}

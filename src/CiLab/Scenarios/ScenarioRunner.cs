@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using CiLab.Host;
 using CiLab.Machines;
+using CiLab.Reporting;
 using CiLab.Testing;
 using Microsoft.Extensions.Logging;
 
@@ -13,6 +14,7 @@ internal sealed class ScenarioRunner(Scenario scenario, IReadOnlyList<IMachine> 
     private readonly Dictionary<(string Step, string Vm), TestCaseResult> _results = [];
     private readonly Dictionary<string, TimeSpan> _machineTime = machines.ToDictionary(m => m.Name, _ => TimeSpan.Zero);
     private readonly Dictionary<string, TimeSpan> _busyTime = machines.ToDictionary(m => m.Name, _ => TimeSpan.Zero);
+    private readonly List<TimelineSpan> _timeline = [];
     private readonly ILogger _log = options.Log;
 
     public async Task<ScenarioResult> RunAsync(CancellationToken cancellationToken)
@@ -30,9 +32,10 @@ internal sealed class ScenarioRunner(Scenario scenario, IReadOnlyList<IMachine> 
             Cases = [.. scenario.Steps.Where(s => _results.ContainsKey((s.Name, vm.Name))).Select(s => _results[(s.Name, vm.Name)])],
             Timestamp = started,
             Duration = _busyTime[vm.Name],
-            Properties = new Dictionary<string, string> { ["vm"] = vm.Name, ["image"] = vm.ImageId, ["parallel"] = options.Parallel ? "true" : "false" },
+            Properties = new Dictionary<string, string> { ["vm"] = vm.Name, ["image"] = vm.ImageId, ["parallel"] = options.Parallel ? "true" : "false", ["scenario"] = scenario.Name },
         });
-        return new ScenarioResult(new TestReport([.. suites]), wall.Elapsed, _machineTime, _busyTime);
+        var timeline = _timeline.OrderBy(s => s.Start).ToList();
+        return new ScenarioResult(Timeline.Attach(new TestReport([.. suites]), timeline), wall.Elapsed, _machineTime, _busyTime) { Timeline = timeline };
     }
 
     private async Task RunStepAsync(ScenarioStep step, CancellationToken cancellationToken)
@@ -99,8 +102,11 @@ internal sealed class ScenarioRunner(Scenario scenario, IReadOnlyList<IMachine> 
         {
             var (outcome, message, duration) = outcomes[i];
             Record(step, contexts[i].Vm, outcome, message, contexts[i].Output, duration);
-            _machineTime[contexts[i].VmName] += contexts[i].MachineTime;
+            var machineWork = contexts[i].MachineWork;
+            _machineTime[contexts[i].VmName] += machineWork.Aggregate(TimeSpan.Zero, (sum, w) => sum + w.Duration);
             _busyTime[contexts[i].VmName] += duration;
+            _timeline.Add(new TimelineSpan(contexts[i].VmName, step.Name, contexts[i].Started, duration, outcome));
+            _timeline.AddRange(machineWork);
         }
     }
 
@@ -109,6 +115,7 @@ internal sealed class ScenarioRunner(Scenario scenario, IReadOnlyList<IMachine> 
         using var timeout = new CancellationTokenSource(step.Timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var clock = Stopwatch.StartNew();
+        context.Started = DateTimeOffset.UtcNow;
         try
         {
             if (step.Snapshot is { } snapshot)

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using CiLab.Labs;
 using CiLab.Machines;
+using CiLab.Reporting;
 
 namespace CiLab.Scenarios;
 
@@ -16,7 +17,7 @@ public sealed class StepContext
     private readonly Dictionary<string, string> _recorded = [];
     private readonly Action<string>? _echo;
     private readonly long _consoleStart;
-    private TimeSpan _machineTime;
+    private readonly List<TimelineSpan> _machineWork = [];
     private const int ConsoleWindow = 1024 * 1024;
 
     internal StepContext(IMachine vm, string stepName, Action<string>? echo)
@@ -24,7 +25,13 @@ public sealed class StepContext
         Vm = vm;
         StepName = stepName;
         _echo = echo;
-        Faults = new GuestFaults(vm, Log, spent => _machineTime += spent);
+        Faults = new GuestFaults(vm, Log, span =>
+        {
+            lock (_machineWork)
+            {
+                _machineWork.Add(span);
+            }
+        });
         _consoleStart = (vm as ISerialConsole)?.ConsoleEnd() ?? 0;
     }
 
@@ -52,7 +59,19 @@ public sealed class StepContext
         }
     }
 
-    internal TimeSpan MachineTime => _machineTime;
+    internal DateTimeOffset Started { get; set; } = DateTimeOffset.UtcNow;
+
+    // Restores, reboots and resets this step waited for: its machine time, and bars of their own on the timeline.
+    internal IReadOnlyList<TimelineSpan> MachineWork
+    {
+        get
+        {
+            lock (_machineWork)
+            {
+                return [.. _machineWork];
+            }
+        }
+    }
 
     /// <summary>Adds a line to the case's output, stamped with the time since the step began (where did the time go?).</summary>
     public void Log(string line)

@@ -1,3 +1,5 @@
+using CiLab.Reporting;
+
 namespace CiLab.Suites;
 
 /// <summary>Where a suite run takes the project from and puts its results.</summary>
@@ -9,8 +11,8 @@ public sealed record SuiteRunOptions
     /// <summary>Where the JUnit file and copied-back artifacts go.</summary>
     public required string ResultsDirectory { get; init; }
 
-    /// <summary>The JUnit file's name (without .xml) and the report's title.</summary>
-    public required string ReportName { get; init; }
+    /// <summary>The JUnit file's name (without .xml); the suite's name when null.</summary>
+    public string? ReportName { get; init; }
 
     /// <summary>The snapshot restored before syncing.</summary>
     public string Snapshot { get; init; } = "clean";
@@ -21,8 +23,8 @@ public sealed record SuiteRunOptions
     /// <summary>Environment added to the suite's own (e.g. a test-only switch).</summary>
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Phases timed before the run (<see cref="SuitePreparation.Phases"/>), put first in the result's.</summary>
-    public IReadOnlyList<KeyValuePair<string, TimeSpan>> EarlierPhases { get; init; } = [];
+    /// <summary>Spans timed before the run (<see cref="SuitePreparation.Timeline"/>), put first in the result's.</summary>
+    public IReadOnlyList<TimelineSpan> EarlierTimeline { get; init; } = [];
 
     /// <summary>Each output line of the suite, as it arrives.</summary>
     public Action<string>? OnOutputLine { get; init; }

@@ -1,3 +1,4 @@
+using CiLab.Reporting;
 using CiLab.Testing;
 
 namespace CiLab.Suites;
@@ -5,5 +6,5 @@ namespace CiLab.Suites;
 /// <summary>A finished suite run: its results, the JUnit file written, and the time each phase took.</summary>
 /// <param name="Report">The results (failures to run become error cases).</param>
 /// <param name="JUnitPath">The JUnit file.</param>
-/// <param name="Phases">restore, sync, test, report: how long each took.</param>
-public sealed record SuiteRunResult(TestReport Report, string JUnitPath, IReadOnlyList<KeyValuePair<string, TimeSpan>> Phases);
+/// <param name="Timeline">The earlier spans (restore, sync) and the suite's own, also recorded in the JUnit file.</param>
+public sealed record SuiteRunResult(TestReport Report, string JUnitPath, IReadOnlyList<TimelineSpan> Timeline);

@@ -32,6 +32,7 @@ public sealed class SuiteRunner(ILogger log)
         ArgumentNullException.ThrowIfNull(options);
         await vm.AcquireAsync(cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
         if (await vm.HasSnapshotAsync(options.Snapshot, cancellationToken).ConfigureAwait(false))
         {
             await vm.RestoreAsync(options.Snapshot, cancellationToken).ConfigureAwait(false);
@@ -43,10 +44,10 @@ public sealed class SuiteRunner(ILogger log)
             await vm.StartAsync(MachineStartOptions.Owned, cancellationToken).ConfigureAwait(false);
         }
 
-        var restore = clock.Elapsed;
+        var restore = new TimelineSpan(vm.Name, "restore", started, clock.Elapsed);
         clock.Restart();
         var sync = await vm.Shell.SyncAsync(options.ProjectDirectory, GuestProjectDirectory(vm), new SyncOptions { Excludes = options.SyncExcludes, StateDirectory = vm.StateDirectory }, cancellationToken).ConfigureAwait(false);
-        return new SuitePreparation(sync, [new("restore", restore), new("sync", clock.Elapsed)]);
+        return new SuitePreparation(sync, [restore, new TimelineSpan(vm.Name, "sync", restore.End, clock.Elapsed)]);
     }
 
     /// <summary>Runs <paramref name="suite"/> in <paramref name="vm"/> and writes the JUnit report; never throws for a failing or dying suite.</summary>
@@ -58,11 +59,9 @@ public sealed class SuiteRunner(ILogger log)
         Names.RequireValidName(suite.Name, "suite");
         await vm.AcquireAsync(cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
         var guestDirectory = $"{GuestProjectDirectory(vm)}/{suite.Directory}".TrimEnd('/', '.');
         var report = await RunSuiteAsync(vm, suite, options, guestDirectory, cancellationToken).ConfigureAwait(false);
-        var test = clock.Elapsed;
-
-        clock.Restart();
         report = report.WithProperties(new Dictionary<string, string>
         {
             ["vm"] = vm.Name,
@@ -72,9 +71,31 @@ public sealed class SuiteRunner(ILogger log)
             ["suite"] = suite.Name,
         });
         await CopyArtifactsAsync(vm, suite, guestDirectory, options, cancellationToken).ConfigureAwait(false);
-        var junit = Path.Combine(options.ResultsDirectory, options.ReportName + ".xml");
+        var outcome = report.IsSuccess ? TestOutcome.Passed : report.Errored > 0 && report.Failed == 0 ? TestOutcome.Errored : TestOutcome.Failed;
+        List<TimelineSpan> timeline = [.. options.EarlierTimeline, new TimelineSpan(vm.Name, suite.Name, started, clock.Elapsed, outcome)];
+        report = Timeline.Attach(report, timeline);
+        var junit = Path.Combine(options.ResultsDirectory, (options.ReportName ?? suite.Name) + ".xml");
         JUnitWriter.WriteFile(report, junit);
-        return new SuiteRunResult(report, junit, [.. options.EarlierPhases, new("test", test), new("report", clock.Elapsed)]);
+        return new SuiteRunResult(report, junit, timeline);
+    }
+
+    /// <summary>
+    /// Writes the JUnit report of a suite that was not run (a suite it needs failed): one error case saying
+    /// <paramref name="reason"/>, so that a check waiting on this suite fails rather than passing by absence.
+    /// </summary>
+    public SuiteRunResult WriteNotRun(IMachine vm, SuiteDefinition suite, string reason, SuiteRunOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        ArgumentNullException.ThrowIfNull(suite);
+        ArgumentNullException.ThrowIfNull(options);
+        Names.RequireValidName(suite.Name, "suite");
+        log.Line($"Suite '{suite.Name}' in VM '{vm.Name}': {reason}.");
+        List<TimelineSpan> timeline = [.. options.EarlierTimeline, new TimelineSpan(vm.Name, suite.Name, DateTimeOffset.UtcNow, TimeSpan.Zero, TestOutcome.Errored)];
+        var report = new TestReport([new TestSuiteResult { Name = suite.Name, Cases = [Error(suite, "(needs)", reason, string.Empty)], Properties = new Dictionary<string, string> { ["vm"] = vm.Name, ["suite"] = suite.Name } }]);
+        report = Timeline.Attach(report, timeline);
+        var junit = Path.Combine(options.ResultsDirectory, (options.ReportName ?? suite.Name) + ".xml");
+        JUnitWriter.WriteFile(report, junit);
+        return new SuiteRunResult(report, junit, timeline);
     }
 
     private async Task<TestReport> RunSuiteAsync(IMachine vm, SuiteDefinition suite, SuiteRunOptions options, string guestDirectory, CancellationToken cancellationToken)

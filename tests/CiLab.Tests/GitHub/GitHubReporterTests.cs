@@ -1,4 +1,5 @@
 using CiLab.GitHub;
+using CiLab.Reporting;
 using CiLab.Testing;
 
 namespace CiLab.Tests.GitHub;
@@ -70,7 +71,7 @@ public sealed class GitHubReporterTests : IDisposable
         var summary = Path.Combine(_directory, "summary.md");
         var log = new StringWriter();
         new GitHubReporter(new GitHubContext { IsActions = true, StepSummaryPath = summary }, log, _http)
-            .WriteActionsOutput("TestPhase4", Report(), [new("restore", TimeSpan.FromSeconds(0.2)), new("test", TimeSpan.FromSeconds(3))]);
+            .WriteActionsOutput("TestPhase4", Timeline.Attach(Report(), [new("phase4", "restore", Start, TimeSpan.FromSeconds(0.2)), new("phase4", "worker", Start.AddSeconds(0.2), TimeSpan.FromSeconds(3), TestOutcome.Failed)]));
 
         var text = log.ToString();
         Assert.Contains("::group::TestPhase4: worker", text, StringComparison.Ordinal);
@@ -78,8 +79,11 @@ public sealed class GitHubReporterTests : IDisposable
         Assert.Contains("::error file=worker_test.go,line=12,title=worker › TestMounts::mount busy%0Aretry", text, StringComparison.Ordinal);
         var markdown = File.ReadAllText(summary);
         Assert.Contains("| worker | 1 | 1 | 0 | 0 |", markdown, StringComparison.Ordinal);
-        Assert.Contains("| restore | 0.2 s |", markdown, StringComparison.Ordinal);
         Assert.Contains("TestMounts", markdown, StringComparison.Ordinal);
+        // Failures before the counts, and the timeline as a chart GitHub draws: a section per VM, the failed suite marked.
+        Assert.True(markdown.IndexOf("### Failures", StringComparison.Ordinal) < markdown.IndexOf("| Suite |", StringComparison.Ordinal));
+        Assert.Contains("```mermaid\ngantt\n", markdown.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("    section phase4\n    restore (200 ms) :active, b0, 0, 200\n    worker (3.0 s) :crit, b1, 200, 3200\n", markdown.ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }
 
     public void Dispose()
@@ -88,6 +92,8 @@ public sealed class GitHubReporterTests : IDisposable
         _server.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
+
+    private static readonly DateTimeOffset Start = new(2026, 11, 23, 4, 0, 0, TimeSpan.Zero);
 
     private static TestReport Report() => new([new TestSuiteResult
     {

@@ -26,14 +26,14 @@ public sealed class SuiteRunnerTests : IDisposable
     {
         _vm.OnRun = Emits(0, PassLine);
 
-        var result = await Run(Suite(TestOutputFormat.GoTestJson), Options() with { EarlierPhases = [new("restore", TimeSpan.FromSeconds(1))] });
+        var result = await Run(Suite(TestOutputFormat.GoTestJson), Options() with { EarlierTimeline = [new("guest", "restore", DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1))] });
 
         Assert.True(result.Report.IsSuccess);
         var passed = Assert.Single(result.Report.Cases);
         Assert.Equal(("TestOk", TestOutcome.Passed), (passed.Name, passed.Outcome));
         Assert.Equal("guest", result.Report.Suites[0].Properties["vm"]);
         Assert.Equal("fake-image", result.Report.Suites[0].Properties["image"]);
-        Assert.Equal(["restore", "test", "report"], result.Phases.Select(p => p.Key));
+        Assert.Equal([("restore", (TestOutcome?)null), ("unit", TestOutcome.Passed)], result.Timeline.Select(p => (p.Name, p.Outcome)));
         Assert.True(JUnitReader.ReadFile(result.JUnitPath).IsSuccess);
     }
 
@@ -157,7 +157,7 @@ public sealed class SuiteRunnerTests : IDisposable
         var restored = await runner.PrepareAsync(_vm, Options(), Ct);
 
         Assert.Equal(["start", "sync /home/cilab/project", "restore clean", "sync /home/cilab/project"], _vm.Calls);
-        Assert.Equal(["restore", "sync"], booted.Phases.Select(p => p.Key));
+        Assert.Equal(["restore", "sync"], booted.Timeline.Select(p => p.Name));
         Assert.Equal("fake", restored.Sync.Method);
     }
 
