@@ -49,7 +49,7 @@ internal sealed partial class Build : NukeBuild
                 var perVm = await Task.WhenAll(vms.Select(vm => RunSuitesAsync(vm, [.. suites.Where(s => s.Vm == vm.Name)], suites.Count > 1, ct)));
                 var results = suites.Select(s => perVm.SelectMany(r => r).Single(r => r.Suite == s.Name)).ToList();
                 PrintSuiteSummary(results);
-                PublishReport(nameof(TestPhase4), new TestReport([.. results.SelectMany(r => r.Result.Report.Suites)]));
+                PublishReport(nameof(TestPhase4), [.. results.Select(r => new KeyValuePair<string, TestReport>(r.Suite, r.Result.Report))]);
                 var failing = results.Where(r => !r.Result.Report.IsSuccess).ToList();
                 if (failing.Count > 0)
                 {
@@ -90,7 +90,7 @@ internal sealed partial class Build : NukeBuild
 
                 Console.WriteLine($"Wall: {result.Wall.TotalSeconds:0}s of steps after {startup.TotalSeconds:0}s to bring the VMs to '{Snapshot}'. JUnit: {Path.GetRelativePath(RootDirectory, path)}");
                 Console.WriteLine(report.ToString());
-                PublishReport(nameof(TestUpgrade), report);
+                PublishReport(nameof(TestUpgrade), [new(nameof(TestUpgrade), report)]);
                 if (!report.IsSuccess)
                 {
                     var failed = report.Cases.Where(c => c.Outcome is TestOutcome.Failed or TestOutcome.Errored).Select(c => $"{c.ClassName}: {c.Name}");
@@ -111,6 +111,7 @@ internal sealed partial class Build : NukeBuild
 
     // Every report this build wrote, for one HTML page: TestPhase4's suites and TestUpgrade's scenario together.
     readonly List<KeyValuePair<string, TestReport>> publishedReports = [];
+    readonly List<string> publishedTargets = [];
 
     IReadOnlyList<SuiteDefinition> SelectedSuites()
     {
@@ -138,7 +139,7 @@ internal sealed partial class Build : NukeBuild
         foreach (var suite in suites)
         {
             var failedNeed = suite.Needs.FirstOrDefault(n => done.Any(d => d.Suite == n && !d.Result.Report.IsSuccess));
-            var options = SuiteOptions(prefixOutput ? suite.Name : null) with { EarlierTimeline = done.Count == 0 && preparations.TryGetValue(vm.Name, out var p) ? p.Timeline : [] };
+            var options = SuiteOptions(prefixOutput ? suite.Name + " " : "") with { EarlierTimeline = done.Count == 0 && preparations.TryGetValue(vm.Name, out var p) ? p.Timeline : [] };
             var result = failedNeed is null
                 ? await runner.RunAsync(vm, suite, options, ct)
                 : runner.WriteNotRun(vm, suite, $"not run: it needs '{failedNeed}', which failed in this run", options);
@@ -148,7 +149,7 @@ internal sealed partial class Build : NukeBuild
         return done;
     }
 
-    SuiteRunOptions SuiteOptions(string? outputPrefix = null) => new()
+    SuiteRunOptions SuiteOptions(string outputPrefix = "") => new()
     {
         ProjectDirectory = LabDefinition.Directory,
         ResultsDirectory = TestResultsDirectory,
@@ -165,12 +166,13 @@ internal sealed partial class Build : NukeBuild
     };
 
     // The job summary and annotations in Actions, and artifacts/test-results/report.html with everything this build ran.
-    void PublishReport(string name, TestReport report)
+    void PublishReport(string target, IReadOnlyList<KeyValuePair<string, TestReport>> reports)
     {
-        new GitHubReporter(GitHubContext.FromEnvironment(), Console.Out).WriteActionsOutput(name, report);
-        publishedReports.Add(new(name, report));
+        new GitHubReporter(GitHubContext.FromEnvironment(), Console.Out).WriteActionsOutput(target, new TestReport([.. reports.SelectMany(r => r.Value.Suites)]));
+        publishedReports.AddRange(reports);
+        publishedTargets.Add(target);
         var page = Path.Combine(TestResultsDirectory, "report.html");
-        HtmlReport.WriteFile(page, "CiLab: " + string.Join(", ", publishedReports.Select(r => r.Key)), publishedReports);
+        HtmlReport.WriteFile(page, "CiLab: " + string.Join(", ", publishedTargets), publishedReports);
         Console.WriteLine($"Report: {Path.GetRelativePath(RootDirectory, page)}");
     }
 

@@ -179,7 +179,7 @@ public static class HtmlReport
 
     private static void WriteCases(StringBuilder html, IReadOnlyList<KeyValuePair<string, TestReport>> reports)
     {
-        html.Append("<section id=\"cases-section\"><h2>Cases</h2>\n<table id=\"cases\"><thead><tr><th>Report</th><th>Suite</th><th>Case</th><th>Outcome</th><th class=\"num\">Time</th></tr></thead><tbody>\n");
+        html.Append("<section id=\"cases-section\"><h2>Cases</h2>\n<table id=\"cases\"><thead><tr><th>Report</th><th>Group</th><th>Case</th><th>Outcome</th><th class=\"num\">Time</th></tr></thead><tbody>\n");
         foreach (var (name, report) in reports)
         {
             foreach (var suite in report.Suites)

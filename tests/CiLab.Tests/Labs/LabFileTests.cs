@@ -91,6 +91,10 @@ public sealed class LabFileTests
         { "images:\n  - name: t\n    proxmox-template: 9000\nvms:\n  - name: a\n    image: t\n", "vms[0].image", 5, "needs 'backend: proxmox'" },
         { "vms:\n  - name: a\n    image: x\n    guest: windows\n", "vms[0].guest", 4, "'windows' is not one of linux" },
         { "vms:\n  - name: a\n    image: x\n    accelerator: hvf\n", "vms[0].accelerator", 4, "'hvf' is not one of auto, kvm, tcg" },
+        { "vms:\n  - name: a\n    image: x\n  - name: b\n    image: x\nsuites:\n  - name: build\n    vm: a\n    run: make\n  - name: e2e\n    vm: a\n    run: make e2e\n    needs: [biuld]\n", "suites.e2e.needs", 13, "no suite named 'biuld' in suites (known: build, e2e)" },
+        { "vms:\n  - name: a\n    image: x\n  - name: b\n    image: x\nsuites:\n  - name: build\n    vm: a\n    run: make\n  - name: e2e\n    vm: b\n    run: make e2e\n    needs: [build]\n", "suites.e2e.needs", 13, "'build' runs in VM 'a' and 'e2e' in VM 'b'" },
+        { "vms:\n  - name: a\n    image: x\n  - name: b\n    image: x\nsuites:\n  - name: build\n    vm: a\n    run: make\n    needs: [e2e]\n  - name: e2e\n    vm: a\n    run: make e2e\n    needs: [build]\n", "suites.e2e.needs", 14, "the needs form a cycle: e2e → build → e2e" },
+        { "vms:\n  - name: a\n    image: x\n  - name: b\n    image: x\nsuites:\n  - name: build\n    vm: a\n    run: make\ndefault-suites: [build, tests]\n", "default-suites", 10, "no suite named 'tests'" },
     };
 
     [Theory]
@@ -202,6 +206,41 @@ public sealed class LabFileTests
 
         var lab = LabFile.Load(Path.Combine(root, "lab.yaml"));
         Assert.Equal(TestOutputFormat.GoTestJson, lab.Suite("phase4").Format);
+        Assert.Equal("local", lab.Suite("unit").Environment["GOTOOLCHAIN"]); // The YAML alias of phase4's env.
+        Assert.Equal(["phase4"], lab.SelectSuites([]).Select(s => s.Name));
+    }
+
+    [Theory]
+    [InlineData("", "build")]
+    [InlineData("e2e", "build e2e")]
+    [InlineData("e2e,build", "build e2e")]
+    [InlineData("unit,e2e", "unit build e2e")]
+    [InlineData("all", "build unit e2e")]
+    public void Selecting_suites_adds_what_they_need_before_them(string asked, string expected)
+    {
+        var lab = LabFile.Parse("""
+            images:
+              - name: x
+                recipe: debian
+            vms:
+              - name: a
+                image: x
+            default-suites: [build]
+            suites:
+              - name: build
+                vm: a
+                run: make
+              - name: unit
+                vm: a
+                run: make check
+              - name: e2e
+                vm: a
+                run: make e2e
+                needs: [build]
+            """, "lab.yaml");
+
+        Assert.Equal(expected, string.Join(' ', lab.SelectSuites(asked.Split(',', StringSplitOptions.RemoveEmptyEntries)).Select(s => s.Name)));
+        Assert.Equal(["build"], lab.Suite("e2e").Needs);
     }
 
     private sealed class FakeBackend : IMachineBackend

@@ -38,6 +38,19 @@ public sealed class SuiteRunnerTests : IDisposable
     }
 
     [Fact]
+    public void A_suite_not_run_because_a_need_failed_is_a_written_error_never_an_absence()
+    {
+        var result = new SuiteRunner(NullLogger.Instance).WriteNotRun(_vm, Suite(TestOutputFormat.Tap), "not run: it needs 'build', which failed in this run", Options());
+
+        var read = JUnitReader.ReadFile(result.JUnitPath);
+        Assert.False(read.IsSuccess);
+        var error = Assert.Single(read.Cases);
+        Assert.Equal((TestOutcome.Errored, "not run: it needs 'build', which failed in this run"), (error.Outcome, error.Message));
+        Assert.Equal(TestOutcome.Errored, Assert.Single(CiLab.Reporting.Timeline.Of(read)).Outcome);
+        Assert.Empty(_vm.Calls);
+    }
+
+    [Fact]
     public async Task A_suite_past_its_timeout_is_an_error_case_in_a_written_report()
     {
         _vm.OnRun = (command, _) => throw new GuestCommandTimeoutException("guest", command, TimeSpan.FromSeconds(5));
