@@ -119,8 +119,8 @@ internal sealed partial class Build : NukeBuild
 
     async Task RunTestsAsync(CancellationToken ct)
     {
-        // The integration tests boot real guests: a fresh Debian machine gets what they need here.
-        await EnsureHostAsync(ct);
+        // The integration tests boot real guests and open the HTML report in a browser: a fresh Debian machine gets what they need here.
+        await HostPrerequisites.EnsureAsync([.. HostTool.Virtualization, .. HostTool.ImageBuilding, new HostTool("chromium", "chromium")], LineLogger.Console, ct);
         Directory.CreateDirectory(TestResultsDirectory);
         var total = TestRunSummary.Zero;
         var projects = Directory.GetDirectories(Path.Combine(RootDirectory, "tests")).Order(StringComparer.Ordinal);
