@@ -25,6 +25,7 @@ public static class CliApplication
         root.Subcommands.Add(VmCommands.Create(output, error));
         root.Subcommands.Add(ImageCommands.Create(output, error));
         root.Subcommands.Add(SyncCommand.Create(output, error));
+        root.Subcommands.Add(CiCommands.Create(output, error));
         return root;
     }
 
