@@ -42,7 +42,7 @@ internal static class CiCommands
         {
             try
             {
-                var selected = LabFile.Load(parse.GetValue(lab)!).SelectSuites(Names(parse.GetValue(suite)));
+                var selected = LabFile.Load(parse.GetValue(lab)!).SelectSuites(SuiteNames(parse.GetValue(suite)));
                 var jobs = selected.Where(s => !selected.Any(other => other.Needs.Contains(s.Name))).ToList();
                 if (jobs.Count == 0)
                 {
@@ -68,19 +68,18 @@ internal static class CiCommands
     {
         var inputs = new Argument<string[]>("inputs") { Description = "JUnit files, or folders searched for *.xml (e.g. the folder actions/download-artifact filled)", Arity = ArgumentArity.OneOrMore };
         var into = new Option<string>("--output", "-o") { Description = "Where the merged JUnit files and report.html go", DefaultValueFactory = _ => "artifacts/merged" };
-        var lab = LabOption();
-        var suite = SuiteOption();
+        var matrix = new Option<string?>("--matrix") { Description = "The job matrix 'cilab ci matrix' printed: each of its suites must have results" };
         var title = new Option<string>("--title") { Description = "The report's title", DefaultValueFactory = _ => "CiLab" };
         var command = new Command("merge", """
             Merge the JUnit files of several CI jobs into one file per suite, one HTML report (report.html) and one job summary.
-            With --suite, each suite of that selection (and what it needs) must have results: one that has none is reported
-            as an error, so a job that died before writing its file cannot read as green. Exits 1 when anything failed.
+            With --matrix, each suite of the planned matrix must have results: one that has none is reported as an error,
+            so a job that died before writing its file cannot read as green. Exits 1 when anything failed.
             Post the merged files as commit statuses with 'cilab report'.
 
             Examples:
-              cilab ci merge downloaded/ --suite all --output merged
+              cilab ci merge downloaded/ --matrix '${{ needs.plan.outputs.matrix }}' --output merged
               cilab report merged/*.xml
-            """) { inputs, into, lab, suite, title };
+            """) { inputs, into, matrix, title };
         command.SetAction(async (parse, _) =>
         {
             var reports = new SortedDictionary<string, TestReport>(StringComparer.Ordinal);
@@ -100,23 +99,21 @@ internal static class CiCommands
                 return CliApplication.BadInput;
             }
 
-            if (parse.GetValue(suite) is { Length: > 0 } asked)
+            if (parse.GetValue(matrix) is { } planned)
             {
-                try
+                if (PlannedSuites(planned) is not { } suites)
                 {
-                    foreach (var missing in LabFile.Load(parse.GetValue(lab)!).SelectSuites(Names(asked)).Where(s => !reports.ContainsKey(s.Name)))
-                    {
-                        reports[missing.Name] = new TestReport([new TestSuiteResult
-                        {
-                            Name = missing.Name,
-                            Cases = [new TestCaseResult { ClassName = missing.Name, Name = "(results)", Outcome = TestOutcome.Errored, Message = $"no JUnit file for suite '{missing.Name}': its job ended before writing one" }],
-                        }]);
-                    }
-                }
-                catch (Exception e) when (e is CiLabException or FileNotFoundException or ArgumentException)
-                {
-                    await error.WriteLineAsync($"error: {e.Message}");
+                    await error.WriteLineAsync("error: --matrix is not a job matrix of 'cilab ci matrix' ({\"include\":[{\"suite\":…}]}).");
                     return CliApplication.BadInput;
+                }
+
+                foreach (var missing in suites.Where(s => !reports.ContainsKey(s)))
+                {
+                    reports[missing] = new TestReport([new TestSuiteResult
+                    {
+                        Name = missing,
+                        Cases = [new TestCaseResult { ClassName = missing, Name = "(results)", Outcome = TestOutcome.Errored, Message = $"no JUnit file for suite '{missing}': its job ended before writing one" }],
+                    }]);
                 }
             }
 
@@ -143,7 +140,21 @@ internal static class CiCommands
         return command;
     }
 
-    private static string[] Names(string[]? values) =>
+    private static List<string>? PlannedSuites(string json)
+    {
+        try
+        {
+            var include = JsonNode.Parse(json)?["include"]?.AsArray();
+            var suites = include?.Select(job => job?["suite"]?.GetValue<string>() ?? string.Empty).ToList();
+            return suites is null || !suites.All(Names.IsValidName) ? null : suites;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static string[] SuiteNames(string[]? values) =>
         [.. (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
 
     // Every *.xml under the inputs, except what this merge writes (so a rerun into the same folder does not count twice).

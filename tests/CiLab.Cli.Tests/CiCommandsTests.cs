@@ -89,12 +89,12 @@ public sealed class CiCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task A_suite_of_the_selection_whose_job_wrote_nothing_is_an_error_in_the_merge_never_a_pass()
+    public async Task A_planned_suite_whose_job_wrote_nothing_is_an_error_in_the_merge_never_a_pass()
     {
         Write("job-unit/unit.xml", Report("unit", TestOutcome.Passed));
         var merged = Path.Combine(_directory, "merged");
 
-        var code = await Run("ci", "merge", Path.Combine(_directory, "job-unit"), "--output", merged, "--lab", LabFile(), "--suite", "unit,phase4");
+        var code = await Run("ci", "merge", Path.Combine(_directory, "job-unit"), "--output", merged, "--matrix", "{\"include\":[{\"suite\":\"unit\",\"vm\":\"b\"},{\"suite\":\"phase4\",\"vm\":\"a\"}]}");
 
         Assert.Equal(CliApplication.TestsFailed, code);
         var missing = Assert.Single(JUnitReader.ReadFile(Path.Combine(merged, "phase4.xml")).Cases);
@@ -112,6 +112,11 @@ public sealed class CiCommandsTests : IDisposable
         Assert.Equal(CliApplication.BadInput, await Run("ci", "merge", Path.Combine(_directory, "empty"), "--output", Path.Combine(_directory, "m")));
         Assert.Contains("cut.xml", _error.ToString(), StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_directory, "m", "report.html")));
+
+        File.Delete(Path.Combine(_directory, "empty", "cut.xml"));
+        Write("empty/unit.xml", Report("unit", TestOutcome.Passed));
+        Assert.Equal(CliApplication.BadInput, await Run("ci", "merge", Path.Combine(_directory, "empty"), "--output", Path.Combine(_directory, "m"), "--matrix", "{\"include\":[{\"suite\":\"../x\"}]}"));
+        Assert.Contains("--matrix is not a job matrix", _error.ToString(), StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
