@@ -23,13 +23,58 @@ internal static class VmCommands
         vm.Subcommands.Add(Verb("destroy", "Stop VMs and delete their disks and state", output, error, destructive: true,
             (machine, _, ct) => machine.DestroyAsync(ct)));
         vm.Subcommands.Add(Status(output, error));
-        vm.Subcommands.Add(Verb("ssh", "Print the ssh command line for each VM", output, error, destructive: false,
-            (machine, _, _) =>
-            {
-                output.WriteLine(Processes.ShellQuoting.Join(machine.Shell.InteractiveCommand()));
-                return Task.CompletedTask;
-            }, live: false));
+        vm.Subcommands.Add(Ssh(output, error));
         return vm;
+    }
+
+    // At a terminal, ssh takes this process's place and the terminal with it; otherwise the command line is printed.
+    private static Command Ssh(TextWriter output, TextWriter error)
+    {
+        var name = new Argument<string?>("vm") { Description = "The VM (default: the lab's first)", Arity = ArgumentArity.ZeroOrOne };
+        var lab = new Option<string>("--lab") { Description = "The lab file", DefaultValueFactory = _ => "lab.yaml" };
+        var command = new Command("ssh", """
+            Open a shell in a running VM as the lab's user (at a terminal), or print the ssh command line (otherwise).
+
+            Examples:
+              cilab vm ssh phase4
+              $(cilab vm ssh phase4 < /dev/null) 'uname -a'
+            """) { name, lab };
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                var definition = LabFile.Load(parse.GetValue(lab)!);
+                // Quiet: nothing should come between the command and the shell.
+                var opened = await Lab.OpenAsync(definition, new LabOptions { Log = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance }, ct);
+                var machine = await opened.MachineAsync(parse.GetValue(name) ?? definition.Vms[0].Name, ct);
+                if (!machine.IsRunning())
+                {
+                    throw new VmException($"VM '{machine.Name}' is not running; start it first (cilab vm start {machine.Name}).");
+                }
+
+                var argv = machine.Shell.InteractiveCommand();
+                if (argv.Count == 0)
+                {
+                    throw new VmException($"VM '{machine.Name}' runs on backend '{machine.Definition.Backend}', which offers no interactive shell.");
+                }
+
+                if (Console.IsInputRedirected || Console.IsOutputRedirected || output != Console.Out)
+                {
+                    await output.WriteLineAsync(Processes.ShellQuoting.Join(argv));
+                    return 0;
+                }
+
+                var errno = ProcessReplacement.Exec(argv);
+                await error.WriteLineAsync($"error: could not run {argv[0]} (errno {errno}); is the OpenSSH client installed?");
+                return 1;
+            }
+            catch (Exception e) when (e is CiLabException or FileNotFoundException or ArgumentException)
+            {
+                await error.WriteLineAsync($"error: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
     }
 
     // Status reads state files only: opening the lab would create its key and build missing images.
@@ -60,7 +105,7 @@ internal static class VmCommands
         return command;
     }
 
-    private static Command Verb(string name, string description, TextWriter output, TextWriter error, bool destructive, Func<IMachine, string, CancellationToken, Task> action, bool live = true)
+    private static Command Verb(string name, string description, TextWriter output, TextWriter error, bool destructive, Func<IMachine, string, CancellationToken, Task> action)
     {
         var names = new Argument<string[]>("vms") { Description = "VM names (default: every VM of the lab)", Arity = ArgumentArity.ZeroOrMore };
         var lab = new Option<string>("--lab") { Description = "The lab file", DefaultValueFactory = _ => "lab.yaml" };
@@ -101,8 +146,7 @@ internal static class VmCommands
                     return 0;
                 }
 
-                // The ssh verb prints a command line to copy or pipe: plain text, no live status around it.
-                return live ? await LiveStatus.RunAsync(output, $"{name} {string.Join(", ", selected)}", RunAsync) : await RunAsync(new LineLogger(output));
+                return await LiveStatus.RunAsync(output, $"{name} {string.Join(", ", selected)}", RunAsync);
             }
             catch (Exception e) when (e is CiLabException or FileNotFoundException or ArgumentException)
             {

@@ -44,6 +44,71 @@ public sealed class CliSignalTests(GuestLab lab)
         }
     }
 
+    [Fact]
+    public async Task Vm_ssh_opens_a_shell_in_the_vm_at_a_terminal_and_prints_the_command_line_otherwise()
+    {
+        var labFile = WriteLabFile("shell", readOnly: false);
+        using (var start = StartCli("vm", "start", "shell", "--lab", labFile))
+        {
+            await start.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromMinutes(5), Ct);
+            Assert.True(start.ExitCode == 0, await start.StandardError.ReadToEndAsync(Ct));
+        }
+
+        try
+        {
+            using (var printed = StartCli("vm", "ssh", "shell", "--lab", labFile))
+            {
+                var line = await printed.StandardOutput.ReadToEndAsync(Ct);
+                await printed.WaitForExitAsync(Ct);
+                Assert.Equal(0, printed.ExitCode);
+                Assert.StartsWith("ssh ", line, StringComparison.Ordinal);
+                Assert.Contains("StrictHostKeyChecking=yes", line, StringComparison.Ordinal);
+            }
+
+            // script(1) gives cilab a terminal, as a person's would be: ssh replaces cilab and the guest shell gets a tty.
+            var cli = Path.Combine(AppContext.BaseDirectory, "CiLab.Cli.dll");
+            var info = new ProcessStartInfo("script") { RedirectStandardInput = true, RedirectStandardOutput = true };
+            foreach (var arg in new[] { "-qec", $"dotnet {cli} vm ssh shell --lab {labFile}", "/dev/null" })
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            using var terminal = Process.Start(info)!;
+            var screen = new System.Text.StringBuilder();
+            var reading = Task.Run(async () =>
+            {
+                var buffer = new char[4096];
+                int read;
+                while ((read = await terminal.StandardOutput.ReadAsync(buffer, Ct)) > 0)
+                {
+                    lock (screen)
+                    {
+                        screen.Append(buffer, 0, read);
+                    }
+                }
+            }, Ct);
+            string Screen()
+            {
+                lock (screen)
+                {
+                    return screen.ToString();
+                }
+            }
+
+            await WaitUntilAsync(() => Screen().Contains("cilab@", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+            await terminal.StandardInput.WriteAsync("echo \"inside $(hostname) on $(tty)\"; exit\n");
+            await terminal.StandardInput.FlushAsync(Ct);
+            await terminal.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            await reading;
+            Assert.Matches("inside cilab-guest on /dev/pts/[0-9]+", Screen());
+        }
+        finally
+        {
+            using var destroy = StartCli("vm", "destroy", "shell", "--yes", "--lab", labFile);
+            await destroy.WaitForExitAsync(Ct);
+        }
+    }
+
     // Same recipe options as GuestLab's image, in the same lab folder: the cached image is reused.
     private string WriteLabFile(string vm, bool readOnly)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using CiLab.Host;
+using CiLab.Images;
 using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Processes;
@@ -14,13 +15,22 @@ public sealed partial class QemuMachine
     public VmStatus GetStatus()
     {
         var run = ReadRunInfo();
-        if (IsRunning() && run is not null)
-        {
-            var owner = run.OwnerPid is { } p ? $"pid {p}" : "detached";
-            return new VmStatus(Name, VmRunState.Running, run.Pid, $"127.0.0.1:{run.SshPort}", DateTimeOffset.UtcNow - run.Started, run.Accelerator, owner);
-        }
+        var status = IsRunning() && run is not null
+            ? new VmStatus(Name, VmRunState.Running, run.Pid, $"127.0.0.1:{run.SshPort}", DateTimeOffset.UtcNow - run.Started, run.Accelerator, run.OwnerPid is { } p ? $"pid {p}" : "detached")
+            : new VmStatus(Name, run is null ? VmRunState.Stopped : VmRunState.Crashed, null, null, null, run?.Accelerator, null);
+        // From state files alone: the snapshots recorded for the disk, and when the cached image under it was made.
+        var metadata = ReadMetadata();
+        return status with { Snapshots = metadata?.Snapshots ?? [], ImageCreated = metadata is null ? null : CachedImageCreated(metadata.ImageId) };
+    }
 
-        return new VmStatus(Name, run is null ? VmRunState.Stopped : VmRunState.Crashed, null, null, null, run?.Accelerator, null);
+    // A recipe image's id is its cache key and build stamp: the entry's completion time, if that very build is still cached.
+    private static DateTimeOffset? CachedImageCreated(string imageId)
+    {
+        var dash = imageId.LastIndexOf('-');
+        var key = dash > 0 ? imageId[..dash] : string.Empty;
+        return Names.IsValidName(key) && ImageCache.Default().Find(key) is { } entry && ImageCache.BuildStamp(entry) == imageId[(dash + 1)..]
+            ? File.GetLastWriteTimeUtc(Path.Combine(entry, ".complete"))
+            : null;
     }
 
     /// <summary>The last lines of the serial console.</summary>
