@@ -16,7 +16,7 @@ internal static class CiCommands
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var ci = new Command("ci", "Fan a lab's suites out over CI jobs (GitHub Actions' strategy.matrix) and merge their results.");
+        var ci = new Command("ci", VmCommands.Help("Fan a lab's suites out over CI jobs (GitHub Actions' strategy.matrix) and merge their results.", "cilab ci matrix --suite all", "cilab ci merge downloaded/ --output merged"));
         ci.Subcommands.Add(Matrix(output, error));
         ci.Subcommands.Add(Merge(output, error));
         return ci;

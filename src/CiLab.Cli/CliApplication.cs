@@ -18,7 +18,7 @@ public static class CliApplication
     public static RootCommand CreateRootCommand(TextWriter output, TextWriter error)
     {
         var root = new RootCommand("cilab: run a project's tests inside real QEMU virtual machines.");
-        var results = new Command("results", "Work with test results.");
+        var results = new Command("results", VmCommands.Help("Work with test results.", "cilab results convert --format tap run.tap"));
         results.Subcommands.Add(ResultsConvertCommand.Create(output, error));
         root.Subcommands.Add(results);
         root.Subcommands.Add(ReportCommand.Create(output, error));
