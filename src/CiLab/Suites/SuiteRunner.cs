@@ -18,6 +18,9 @@ namespace CiLab.Suites;
 /// <param name="log">Where progress lines go.</param>
 public sealed class SuiteRunner(ILogger log)
 {
+    /// <summary>How often, at most, a running count of results is logged while a suite streams.</summary>
+    public static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(10);
+
     /// <summary>The guest folder the project is synced into: <c>project</c> in the lab user's home.</summary>
     public static string GuestProjectDirectory(IMachine vm)
     {
@@ -105,6 +108,9 @@ public sealed class SuiteRunner(ILogger log)
             : null;
         var environment = suite.Environment.Concat(options.ExtraEnvironment).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
         Exception? parserFailure = null;
+        var running = Stopwatch.StartNew();
+        var shown = Stopwatch.StartNew();
+        var shownTotal = 0;
         var dotnetResults = suite.Format == TestOutputFormat.DotnetTest ? DotnetTestResults.NewGuestDirectory() : null;
         var command = new GuestCommand
         {
@@ -121,6 +127,13 @@ public sealed class SuiteRunner(ILogger log)
                     try
                     {
                         parser.ReadLine(line);
+                        if (parser.Tally.Total != shownTotal && shown.Elapsed >= ProgressInterval)
+                        {
+                            // A running count, not a line per test: long suites stay readable in a CI log.
+                            shownTotal = parser.Tally.Total;
+                            shown.Restart();
+                            log.Line($"Suite '{suite.Name}': {parser.Tally} so far ({running.Elapsed.TotalSeconds:0}s).");
+                        }
                     }
                     catch (Exception e)
                     {

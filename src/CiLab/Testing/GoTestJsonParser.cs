@@ -133,7 +133,7 @@ internal sealed partial class GoTestJsonParser : TestOutputParser
     {
         if (!_packages.TryGetValue(name, out var package))
         {
-            _packages[name] = package = new GoPackage(name, Budget);
+            _packages[name] = package = new GoPackage(name, Budget, Tally);
         }
 
         return package;
@@ -193,7 +193,7 @@ internal sealed partial class GoTestJsonParser : TestOutputParser
     private readonly record struct GoTestEvent(string Action, string? Package, string? Test, string? Output, string? ImportPath, double? Elapsed);
 
     /// <summary>One package's cases while its events stream in.</summary>
-    private sealed class GoPackage(string name, OutputBudget budget)
+    private sealed class GoPackage(string name, OutputBudget budget, TestTally tally)
     {
         private readonly Dictionary<string, CaseBuilder> _running = new(StringComparer.Ordinal);
         private readonly List<TestCaseResult> _done = [];
@@ -220,6 +220,7 @@ internal sealed partial class GoTestJsonParser : TestOutputParser
             var builder = Running(test);
             _running.Remove(test);
             _done.Add(builder.Finish(outcome, Seconds(elapsed)));
+            tally.Add(outcome);
         }
 
         public void Finish(string action, double? elapsed, CaseBuilder? buildOutput)

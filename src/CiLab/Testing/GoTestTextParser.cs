@@ -54,6 +54,7 @@ internal sealed partial class GoTestTextParser : TestOutputParser
             _running.Remove(name);
             var outcome = result.Groups["verb"].Value switch { "PASS" => TestOutcome.Passed, "FAIL" => TestOutcome.Failed, _ => TestOutcome.Skipped };
             _ended.Add((builder, outcome, Durations.ParseSeconds(result.Groups["seconds"].Value) ?? TimeSpan.Zero));
+            Tally.Add(outcome);
             _current = builder; // Older Go prints a test's log lines after its result line.
             return;
         }

@@ -198,6 +198,7 @@ internal sealed partial class TapParser : TestOutputParser
         }
 
         _cases.Add(result);
+        Tally.Add(result.Outcome);
         _last = null;
         _inYaml = false;
     }

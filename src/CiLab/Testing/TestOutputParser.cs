@@ -13,6 +13,9 @@ public abstract class TestOutputParser
     /// <summary>How much output this parser's cases may still keep in memory.</summary>
     private protected OutputBudget Budget { get; }
 
+    /// <summary>The cases ended so far, for progress while the output streams.</summary>
+    public TestTally Tally { get; } = new();
+
     /// <summary>Reads one line of output (without its line break).</summary>
     public abstract void ReadLine(string line);
 
