@@ -140,6 +140,21 @@ internal static class CiCommands
         return command;
     }
 
+    // A suite's copied-back artifacts sit in a folder named after it beside its JUnit file (results/e2e/ next to
+    // results/e2e.xml): XML in there is the suite's own data, not another suite's results.
+    private static bool InSuiteArtifacts(string file, string input)
+    {
+        for (var directory = Path.GetDirectoryName(Path.GetFullPath(file))!; directory.Length > input.TrimEnd('/').Length; directory = Path.GetDirectoryName(directory)!)
+        {
+            if (File.Exists(directory + ".xml"))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static List<string>? PlannedSuites(string json)
     {
         try
@@ -169,7 +184,7 @@ internal static class CiCommands
             else if (Directory.Exists(input))
             {
                 var found = Directory.EnumerateFiles(input, "*.xml", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
-                    .Where(f => Path.GetDirectoryName(Path.GetFullPath(f)) != output)
+                    .Where(f => Path.GetDirectoryName(Path.GetFullPath(f)) != output && !InSuiteArtifacts(f, Path.GetFullPath(input)))
                     .Order(StringComparer.Ordinal);
                 foreach (var file in found)
                 {
