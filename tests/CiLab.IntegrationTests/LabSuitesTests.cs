@@ -11,7 +11,7 @@ public sealed class LabSuitesTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Suite_all_runs_every_suite_of_the_default_lab_with_a_junit_file_each_and_a_report_a_browser_opens()
+    public async Task Suite_all_runs_every_suite_of_the_default_lab_with_a_junit_file_each_vms_at_once_and_a_report_a_browser_opens()
     {
         string[] suites = ["phase4", "unit", "build", "e2e"];
         foreach (var suite in suites)
@@ -34,10 +34,17 @@ public sealed class LabSuitesTests
         await browser.OpenAsync(Path.Combine(Results, "report.html"), Ct);
         Assert.Equal(total.ToString(System.Globalization.CultureInfo.InvariantCulture), (await browser.EvaluateAsync("document.querySelectorAll('#cases tbody tr').length", Ct))?.ToString());
         Assert.Equal("phase4 unit build e2e", (await browser.EvaluateAsync("Array.from(new Set(Array.from(document.querySelectorAll('#cases tbody tr')).map(r => r.cells[0].textContent))).join(' ')", Ct))?.ToString());
-        // One VM, one lane: restored and synced once, then the four suites in turn (the build before e2e).
-        Assert.Equal("restore sync phase4 unit build e2e", (await browser.EvaluateAsync("Array.from(document.querySelectorAll('#timeline rect.span')).map(r => r.dataset.name).join(' ')", Ct))?.ToString());
+        // A lane per VM: each restored and synced once; phase4's three suites in turn (the build before e2e), unit in
+        // torment at the same time.
+        Assert.Equal("restore sync phase4 build e2e", await Lane(browser, "phase4"));
+        Assert.Equal("restore sync unit", await Lane(browser, "torment"));
+        var overlap = await browser.EvaluateAsync("(() => { const bar = (lane, name) => document.querySelector(`#timeline rect.span[data-lane=${lane}][data-name=${name}]`); const a = bar('phase4', 'phase4'), b = bar('torment', 'unit'); const end = r => +r.getAttribute('x') + +r.getAttribute('width'); return +a.getAttribute('x') < end(b) && +b.getAttribute('x') < end(a); })()", Ct);
+        Assert.True(overlap?.GetValue<bool>(), "the suites of the two VMs did not run at the same time:\n" + run.Output);
         Assert.Empty(browser.Errors);
     }
+
+    private static async Task<string?> Lane(HeadlessChromium browser, string lane) =>
+        (await browser.EvaluateAsync($"Array.from(document.querySelectorAll('#timeline rect.span[data-lane={lane}]')).map(r => r.dataset.name).join(' ')", Ct))?.ToString();
 
     [Fact]
     public async Task A_suite_whose_build_step_fails_errs_without_running_and_fails_the_job()
