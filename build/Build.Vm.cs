@@ -95,6 +95,21 @@ internal sealed partial class Build : NukeBuild
             }
         });
 
+    Target Doctor => _ => _
+        .Description("Check that this host can run the lab (KVM or TCG, host programs, root for image builds, disk, image cache, stale VMs), with the fix for each gap")
+        .Executes(() =>
+        {
+            var findings = HostDoctor.Examine(LabDefinition);
+            findings.ToList().ForEach(Console.WriteLine);
+            var problems = findings.Count(f => f.Level == DoctorLevel.Problem);
+            if (problems > 0)
+            {
+                throw new TargetFailedException($"This host is not ready: {problems} problem(s) above.");
+            }
+
+            Console.WriteLine("This host is ready to run labs.");
+        });
+
     Target VmSsh => _ => _
         .Description("Open a shell in the first selected VM (in a terminal), or print the ssh command line")
         .Executes(async ct =>

@@ -26,6 +26,7 @@ public static class CliApplication
         root.Subcommands.Add(ImageCommands.Create(output, error));
         root.Subcommands.Add(SyncCommand.Create(output, error));
         root.Subcommands.Add(CiCommands.Create(output, error));
+        root.Subcommands.Add(DoctorCommand.Create(output, error));
         return root;
     }
 

@@ -21,7 +21,7 @@ public static class AcceleratorProbe
     /// <summary>Why KVM is not usable here, or null when it is.</summary>
     public static string? WhyNotKvm(string devicePath = "/dev/kvm", string cpuInfoPath = "/proc/cpuinfo")
     {
-        if (!File.Exists(devicePath))
+        if (!Path.Exists(devicePath))
         {
             return $"{devicePath} does not exist (no KVM module, or a container without the device)";
         }
