@@ -142,6 +142,7 @@ internal static class VmBench
             $"qemu-system-x86_64 -machine q35,accel={accel} -cpu max -smp {vm.Definition.Cpus} -m {vm.Definition.MemoryBytes >> 20}M " +
             $"-kernel {ShellQuoting.Quote(image.KernelPath!)} -initrd {ShellQuoting.Quote(image.InitrdPath!)} -append {ShellQuoting.Quote(image.KernelAppend)} " +
             $"-drive file={ShellQuoting.Quote(disk)},if=virtio,format=qcow2 -netdev user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:22 -device virtio-net-pci,netdev=n0 -device virtio-rng-pci " +
+            $"-fw_cfg name=opt/cilab/user,string={vm.Definition.User} -fw_cfg name=opt/cilab/authorized_keys,file={ShellQuoting.Quote(vm.Ssh.Endpoint.IdentityFile + ".pub")} " +
             $"-display none -serial null -monitor none -pidfile {ShellQuoting.Quote(pidFile)} -daemonize; " +
             $"until ssh {sshOptions} {vm.Ssh.Endpoint.Destination} true 2>/dev/null; do sleep 0.5; done; " +
             $"kill $(cat {ShellQuoting.Quote(pidFile)}); while kill -0 $(cat {ShellQuoting.Quote(pidFile)}) 2>/dev/null; do sleep 0.1; done; rm -f {ShellQuoting.Quote(disk)} {ShellQuoting.Quote(pidFile)}";

@@ -49,7 +49,7 @@ internal static class ImageCommands
                 var definition = opened.Definition.Image(vm.Image);
                 if (definition.Recipe is not null)
                 {
-                    keep.Add(DebianImageBuilder.CacheKey(definition, vm.User, opened.PublicKey));
+                    keep.Add(DebianImageBuilder.CacheKey(definition, vm.User));
                 }
             }
 

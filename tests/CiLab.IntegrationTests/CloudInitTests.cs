@@ -12,7 +12,7 @@ public sealed class CloudInitTests(GuestLab lab)
     public async Task A_guest_with_no_key_baked_in_accepts_the_lab_key_from_the_generated_seed_iso()
     {
         var definition = new ImageDefinition { Name = "debian-cloud", Recipe = "debian", DiskBytes = 2L << 30, CloudInit = true };
-        var image = await new DebianImageBuilder(ImageCache.Default(), lab.Logger).GetAsync(definition, "cilab", lab.Lab.PublicKey, Ct);
+        var image = await new DebianImageBuilder(ImageCache.Default(), lab.Logger).GetAsync(definition, "cilab", Ct);
         Assert.True(image.CloudInitSeed);
         var vm = lab.Machine("cloudy", d => d with { Image = "debian-cloud", BootTimeout = TimeSpan.FromMinutes(5) }, image);
         try

@@ -24,6 +24,9 @@ public sealed record BootableImage
     /// <summary>Boot with a cloud-init NoCloud seed carrying the lab's user and key.</summary>
     public bool CloudInitSeed { get; init; }
 
+    /// <summary>The guest takes the lab's user and SSH key from QEMU's firmware configuration (<c>opt/cilab/user</c>, <c>opt/cilab/authorized_keys</c>) at boot.</summary>
+    public bool CredentialsFromFirmware { get; init; }
+
     /// <summary>The guest's public host key (<c>ssh-ed25519 AAAA...</c>) to pin, or null when unknown.</summary>
     public string? HostPublicKey { get; init; }
 }

@@ -17,15 +17,15 @@ namespace CiLab.Images;
 /// </summary>
 public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
 {
-    private const string RecipeVersion = "debian-2";
+    private const string RecipeVersion = "debian-3";
     private static readonly string[] BasePackages = ["systemd-sysv", "udev", "openssh-server", "rsync", "sudo", "opendoas", "linux-image-amd64", "iproute2", "procps", "ca-certificates", "dbus"];
 
     /// <summary>The image for <paramref name="image"/>: from the cache when an identical one was built, otherwise built now.</summary>
     /// <exception cref="ImageBuildException">The build failed (a package that does not exist, no network to the mirror, ...).</exception>
-    public async Task<BootableImage> GetAsync(ImageDefinition image, string user, string authorizedKey, CancellationToken cancellationToken)
+    public async Task<BootableImage> GetAsync(ImageDefinition image, string user, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var key = CacheKey(image, user, authorizedKey);
+        var key = CacheKey(image, user);
         if (cache.Find(key) is { } cached)
         {
             log.Line($"Image '{image.Name}' is up to date ({key}).");
@@ -36,19 +36,23 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var built = await cache.BuildAsync(key, async (directory, ct) =>
         {
-            await BuildIntoAsync(directory, image, user, authorizedKey, ct).ConfigureAwait(false);
+            await BuildIntoAsync(directory, image, user, ct).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(directory, "build-seconds"), clock.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
         }, log, cancellationToken).ConfigureAwait(false);
         log.Line($"Image '{image.Name}' built in {clock.Elapsed.TotalSeconds:0}s.");
         return Describe(key, built, image.CloudInit);
     }
 
-    /// <summary>The cache key: everything that changes the image's content.</summary>
-    public static string CacheKey(ImageDefinition image, string user, string authorizedKey)
+    /// <summary>
+    /// The cache key: everything that changes the image's content — the recipe alone. No lab's key is in the image (QEMU
+    /// hands the user and key in at boot), so every lab and checkout of one recipe shares one image; only a cloud-init
+    /// image keeps its user's doas and sudo rules, and so its user.
+    /// </summary>
+    public static string CacheKey(ImageDefinition image, string user)
     {
         ArgumentNullException.ThrowIfNull(image);
         var text = new StringBuilder()
-            .AppendLine(RecipeVersion).AppendLine(image.Suite).AppendLine(user).AppendLine(authorizedKey)
+            .AppendLine(RecipeVersion).AppendLine(image.Suite).AppendLine(image.CloudInit ? user : string.Empty)
             .AppendLine(string.Join(',', image.Packages.Order(StringComparer.Ordinal)))
             .AppendLine(image.DiskBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .AppendLine(image.CloudInit ? "cloud-init" : string.Empty)
@@ -57,7 +61,7 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
         return "debian-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
     }
 
-    private async Task BuildIntoAsync(string directory, ImageDefinition image, string user, string authorizedKey, CancellationToken cancellationToken)
+    private async Task BuildIntoAsync(string directory, ImageDefinition image, string user, CancellationToken cancellationToken)
     {
         var script = Path.Combine(directory, "setup.sh");
         await File.WriteAllTextAsync(script, SetupScript(), cancellationToken).ConfigureAwait(false);
@@ -89,8 +93,8 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
         var mmdebstrap = Cli.Wrap("mmdebstrap")
             .WithArguments("--variant=minbase", $"--include={packages}", $"--customize-hook=sh {ShellQuoting.Quote(script)} \"$1\"", image.Suite, "/dev/null")
             .WithEnvironmentVariable("CILAB_USER", user)
-            // With cloud-init the user and key come from the seed at boot, not from the image.
-            .WithEnvironmentVariable("CILAB_AUTHORIZED_KEY", image.CloudInit ? string.Empty : authorizedKey)
+            // The user and key come at boot: from the seed with cloud-init, otherwise from QEMU's fw_cfg.
+            .WithEnvironmentVariable("CILAB_CLOUD_INIT", image.CloudInit ? "1" : string.Empty)
             .WithEnvironmentVariable("CILAB_HOST_KEY", hostKey)
             .WithEnvironmentVariable("CILAB_OUT", directory)
             .WithEnvironmentVariable("CILAB_DISK_SIZE", $"{image.DiskBytes >> 20}M")
@@ -147,6 +151,7 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
     private static BootableImage Describe(string key, string directory, bool cloudInit) => new()
     {
         CloudInitSeed = cloudInit,
+        CredentialsFromFirmware = !cloudInit,
         Id = $"{key}-{ImageCache.BuildStamp(directory)}",
         DiskPath = Path.Combine(directory, "root.qcow2"),
         KernelPath = Path.Combine(directory, "vmlinuz"),

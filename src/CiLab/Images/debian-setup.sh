@@ -15,22 +15,45 @@ chroot "$root" systemctl enable systemd-networkd ssh >/dev/null 2>&1
 # Boot waits for no network it does not need.
 chroot "$root" systemctl mask systemd-networkd-wait-online.service >/dev/null 2>&1 || true
 
-if [ -n "$CILAB_AUTHORIZED_KEY" ]; then
-  chroot "$root" useradd --create-home --shell /bin/bash "$user"
-  for home in /root "/home/$user"; do
-    mkdir -p "$root$home/.ssh"
-    printf '%s\n' "$CILAB_AUTHORIZED_KEY" > "$root$home/.ssh/authorized_keys"
-    chmod 700 "$root$home/.ssh"
-    chmod 600 "$root$home/.ssh/authorized_keys"
-  done
-  chroot "$root" chown -R "$user:$user" "/home/$user/.ssh"
+if [ -z "${CILAB_CLOUD_INIT:-}" ]; then
+  # No lab's user or key in the image: QEMU hands them in at every boot, so one image serves every lab and checkout.
+  install -m 755 /dev/stdin "$root/usr/local/sbin/cilab-credentials" <<'SCRIPT'
+#!/bin/sh
+# The lab's user and SSH key, from QEMU's firmware configuration (-fw_cfg name=opt/cilab/...), before sshd starts.
+set -eu
+dir=/sys/firmware/qemu_fw_cfg/by_name/opt/cilab
+modprobe qemu_fw_cfg 2>/dev/null || true
+if [ ! -r "$dir/user/raw" ] || [ ! -r "$dir/authorized_keys/raw" ]; then
+  echo "cilab-credentials: QEMU handed in no user or key (opt/cilab); nobody can log in over SSH" >&2
+  exit 0
+fi
+user=$(cat "$dir/user/raw")
+case "$user" in
+  ''|-*|*[!a-z0-9_-]*) echo "cilab-credentials: '$user' is not a user name" >&2; exit 1 ;;
+esac
+id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
+home=$(getent passwd "$user" | cut -d: -f6)
+for h in /root "$home"; do
+  mkdir -p "$h/.ssh"
+  cat "$dir/authorized_keys/raw" > "$h/.ssh/authorized_keys"
+  chmod 700 "$h/.ssh"
+  chmod 600 "$h/.ssh/authorized_keys"
+done
+chown -R "$user:$user" "$home/.ssh"
+printf 'permit nopass %s as root\n' "$user" > /etc/doas.conf
+printf '%s ALL=(ALL) NOPASSWD:ALL\n' "$user" > /etc/sudoers.d/cilab
+chmod 440 /etc/sudoers.d/cilab
+SCRIPT
+  printf '[Unit]\nDescription=The lab user and SSH key from QEMU\nBefore=ssh.service\n\n[Service]\nType=oneshot\nExecStart=/usr/local/sbin/cilab-credentials\n\n[Install]\nWantedBy=multi-user.target\n' \
+    > "$root/etc/systemd/system/cilab-credentials.service"
+  chroot "$root" systemctl enable cilab-credentials.service >/dev/null 2>&1
 else
   # cloud-init creates the user and installs the key at first boot, from the seed; keep the pinned host keys.
   printf 'ssh_deletekeys: false\nssh_genkeytypes: []\ndatasource_list: [NoCloud, None]\n' > "$root/etc/cloud/cloud.cfg.d/90-cilab.cfg"
+  printf 'permit nopass %s as root\n' "$user" > "$root/etc/doas.conf"
+  printf '%s ALL=(ALL) NOPASSWD:ALL\n' "$user" > "$root/etc/sudoers.d/cilab"
+  chmod 440 "$root/etc/sudoers.d/cilab"
 fi
-printf 'permit nopass %s as root\n' "$user" > "$root/etc/doas.conf"
-printf '%s ALL=(ALL) NOPASSWD:ALL\n' "$user" > "$root/etc/sudoers.d/cilab"
-chmod 440 "$root/etc/sudoers.d/cilab"
 chroot "$root" passwd --lock root >/dev/null
 
 # Host keys made at build time and pinned in the lab's known_hosts: no trust-on-first-use.

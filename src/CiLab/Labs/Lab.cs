@@ -77,8 +77,8 @@ public sealed class Lab
         BootableImage bootable;
         if (image.Recipe is not null)
         {
-            bootable = await new DebianImageBuilder(_cache, _log).GetAsync(image, user, PublicKey, cancellationToken).ConfigureAwait(false);
-            _cache.RecordUse(DebianImageBuilder.CacheKey(image, user, PublicKey), State.Root);
+            bootable = await new DebianImageBuilder(_cache, _log).GetAsync(image, user, cancellationToken).ConfigureAwait(false);
+            _cache.RecordUse(DebianImageBuilder.CacheKey(image, user), State.Root);
         }
         else if (image.Url is not null)
         {

@@ -43,6 +43,13 @@ public sealed partial class QemuMachine
             arguments.AddRange(["-drive", $"file={QemuOption(SeedPath)},format=raw,if=virtio,readonly=on"]);
         }
 
+        if (Image.CredentialsFromFirmware)
+        {
+            // The image holds no lab's key: the guest reads its user and key from here at boot (cilab-credentials).
+            arguments.AddRange(["-fw_cfg", $"name=opt/cilab/user,string={QemuOption(Definition.User)}"]);
+            arguments.AddRange(["-fw_cfg", $"name=opt/cilab/authorized_keys,file={QemuOption(_state.PrivateKeyPath + ".pub")}"]);
+        }
+
         if (fromSnapshot is not null)
         {
             arguments.AddRange(["-loadvm", fromSnapshot]);
