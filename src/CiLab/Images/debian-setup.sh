@@ -16,33 +16,37 @@ chroot "$root" systemctl enable systemd-networkd ssh >/dev/null 2>&1
 chroot "$root" systemctl mask systemd-networkd-wait-online.service >/dev/null 2>&1 || true
 
 if [ -z "${CILAB_CLOUD_INIT:-}" ]; then
-  # No lab's user or key in the image: QEMU hands them in at every boot, so one image serves every lab and checkout.
+  # No lab's key in the image: QEMU hands the user and key in at every boot, so one image serves every lab and
+  # checkout. The default user exists already (useradd is the slow part of that unit); another is made at boot.
+  chroot "$root" useradd --create-home --shell /bin/bash cilab
+  printf 'permit nopass cilab as root\n' > "$root/etc/doas.conf"
+  printf 'cilab ALL=(ALL) NOPASSWD:ALL\n' > "$root/etc/sudoers.d/cilab"
+  chmod 440 "$root/etc/sudoers.d/cilab"
   install -m 755 /dev/stdin "$root/usr/local/sbin/cilab-credentials" <<'SCRIPT'
 #!/bin/sh
 # The lab's user and SSH key, from QEMU's firmware configuration (-fw_cfg name=opt/cilab/...), before sshd starts.
+# Few processes: under software emulation each one costs.
 set -eu
 dir=/sys/firmware/qemu_fw_cfg/by_name/opt/cilab
-modprobe qemu_fw_cfg 2>/dev/null || true
+[ -d "$dir" ] || modprobe qemu_fw_cfg 2>/dev/null || true
 if [ ! -r "$dir/user/raw" ] || [ ! -r "$dir/authorized_keys/raw" ]; then
   echo "cilab-credentials: QEMU handed in no user or key (opt/cilab); nobody can log in over SSH" >&2
   exit 0
 fi
-user=$(cat "$dir/user/raw")
+read -r user < "$dir/user/raw" || true
 case "$user" in
   ''|-*|*[!a-z0-9_-]*) echo "cilab-credentials: '$user' is not a user name" >&2; exit 1 ;;
 esac
-id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
-home=$(getent passwd "$user" | cut -d: -f6)
-for h in /root "$home"; do
-  mkdir -p "$h/.ssh"
-  cat "$dir/authorized_keys/raw" > "$h/.ssh/authorized_keys"
-  chmod 700 "$h/.ssh"
-  chmod 600 "$h/.ssh/authorized_keys"
-done
-chown -R "$user:$user" "$home/.ssh"
-printf 'permit nopass %s as root\n' "$user" > /etc/doas.conf
-printf '%s ALL=(ALL) NOPASSWD:ALL\n' "$user" > /etc/sudoers.d/cilab
-chmod 440 /etc/sudoers.d/cilab
+if [ "$user" != cilab ]; then
+  id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
+  printf 'permit nopass %s as root\n' "$user" > /etc/doas.conf
+  printf '%s ALL=(ALL) NOPASSWD:ALL\n' "$user" > /etc/sudoers.d/cilab
+fi
+eval "home=~$user"
+install -d -m 700 /root/.ssh
+install -m 600 "$dir/authorized_keys/raw" /root/.ssh/authorized_keys
+install -d -m 700 -o "$user" -g "$user" "$home/.ssh"
+install -m 600 -o "$user" -g "$user" "$dir/authorized_keys/raw" "$home/.ssh/authorized_keys"
 SCRIPT
   printf '[Unit]\nDescription=The lab user and SSH key from QEMU\nBefore=ssh.service\n\n[Service]\nType=oneshot\nExecStart=/usr/local/sbin/cilab-credentials\n\n[Install]\nWantedBy=multi-user.target\n' \
     > "$root/etc/systemd/system/cilab-credentials.service"
