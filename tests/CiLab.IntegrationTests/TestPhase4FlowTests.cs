@@ -43,7 +43,9 @@ public sealed class TestPhase4FlowTests : IDisposable
             Assert.Contains(junit.Descendants("testcase"), c => (string?)c.Attribute("name") == "TestWorkersAreIsolatedFromEachOther");
             Assert.Contains(junit.Descendants("property"), p => (string?)p.Attribute("name") == "vm" && (string?)p.Attribute("value") == "phase4");
             Assert.Equal(["restore", "sync", "phase4"], passing.Timeline.Select(p => p.Name));
-            Assert.Equal(passing.Timeline, CiLab.Reporting.Timeline.Of(JUnitReader.ReadFile(passing.JUnitPath))); // The file carries its timeline.
+            // The file carries its timeline, to the millisecond.
+            static object Ms(CiLab.Reporting.TimelineSpan s) => (s.Lane, s.Name, s.Outcome, s.Start.ToUnixTimeMilliseconds(), (long)s.Duration.TotalMilliseconds);
+            Assert.Equal(passing.Timeline.Select(Ms), CiLab.Reporting.Timeline.Of(JUnitReader.ReadFile(passing.JUnitPath)).Select(Ms));
 
             var failingOptions = options with { ExtraEnvironment = new Dictionary<string, string> { ["MOUNTLAB_FAIL"] = "1" } };
             await runner.PrepareAsync(vm, failingOptions, Ct);
