@@ -206,7 +206,7 @@ public sealed class LabFileTests
 
         var lab = LabFile.Load(Path.Combine(root, "lab.yaml"));
         Assert.Equal(TestOutputFormat.GoTestJson, lab.Suite("phase4").Format);
-        Assert.Equal("local", lab.Suite("unit").Environment["GOTOOLCHAIN"]); // The YAML alias of phase4's env.
+        Assert.Equal("local", lab.Suite("unit").Environment["GOTOOLCHAIN"]);
         Assert.Equal(["phase4"], lab.SelectSuites([]).Select(s => s.Name));
     }
 
