@@ -12,14 +12,4 @@ public sealed record TimelineSpan(string Lane, string Name, DateTimeOffset Start
 {
     /// <summary>When it ended.</summary>
     public DateTimeOffset End => Start + Duration;
-
-    /// <summary>Runs <paramref name="work"/> and returns the span it took in <paramref name="lane"/>.</summary>
-    public static async Task<TimelineSpan> MeasureAsync(string lane, string name, Func<Task> work)
-    {
-        ArgumentNullException.ThrowIfNull(work);
-        var start = DateTimeOffset.UtcNow;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        await work().ConfigureAwait(false);
-        return new TimelineSpan(lane, name, start, clock.Elapsed);
-    }
 }
