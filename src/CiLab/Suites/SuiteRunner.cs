@@ -75,11 +75,7 @@ public sealed class SuiteRunner(ILogger log)
         });
         await CopyArtifactsAsync(vm, suite, guestDirectory, options, cancellationToken).ConfigureAwait(false);
         var outcome = report.IsSuccess ? TestOutcome.Passed : report.Errored > 0 && report.Failed == 0 ? TestOutcome.Errored : TestOutcome.Failed;
-        List<TimelineSpan> timeline = [.. options.EarlierTimeline, new TimelineSpan(vm.Name, suite.Name, started, clock.Elapsed, outcome)];
-        report = Timeline.Attach(report, timeline);
-        var junit = Path.Combine(options.ResultsDirectory, (options.ReportName ?? suite.Name) + ".xml");
-        JUnitWriter.WriteFile(report, junit);
-        return new SuiteRunResult(report, junit, timeline);
+        return Write(report, new TimelineSpan(vm.Name, suite.Name, started, clock.Elapsed, outcome), suite, options);
     }
 
     /// <summary>
@@ -93,8 +89,14 @@ public sealed class SuiteRunner(ILogger log)
         ArgumentNullException.ThrowIfNull(options);
         Names.RequireValidName(suite.Name, "suite");
         log.Line($"Suite '{suite.Name}' in VM '{vm.Name}': {reason}.");
-        List<TimelineSpan> timeline = [.. options.EarlierTimeline, new TimelineSpan(vm.Name, suite.Name, DateTimeOffset.UtcNow, TimeSpan.Zero, TestOutcome.Errored)];
         var report = new TestReport([new TestSuiteResult { Name = suite.Name, Cases = [Error(suite, "(needs)", reason, string.Empty)], Properties = new Dictionary<string, string> { ["vm"] = vm.Name, ["suite"] = suite.Name } }]);
+        return Write(report, new TimelineSpan(vm.Name, suite.Name, DateTimeOffset.UtcNow, TimeSpan.Zero, TestOutcome.Errored), suite, options);
+    }
+
+    // The JUnit file carries the timeline (the earlier spans and this suite's), so a report merged later can draw it.
+    private static SuiteRunResult Write(TestReport report, TimelineSpan span, SuiteDefinition suite, SuiteRunOptions options)
+    {
+        List<TimelineSpan> timeline = [.. options.EarlierTimeline, span];
         report = Timeline.Attach(report, timeline);
         var junit = Path.Combine(options.ResultsDirectory, (options.ReportName ?? suite.Name) + ".xml");
         JUnitWriter.WriteFile(report, junit);
