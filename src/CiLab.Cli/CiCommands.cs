@@ -16,20 +16,16 @@ internal static class CiCommands
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var ci = new Command("ci", VmCommands.Help("Fan a lab's suites out over CI jobs (GitHub Actions' strategy.matrix) and merge their results.", "cilab ci matrix --suite all", "cilab ci merge downloaded/ --output merged"));
+        var ci = new Command("ci", CliApplication.Help("Fan a lab's suites out over CI jobs (GitHub Actions' strategy.matrix) and merge their results.", "cilab ci matrix --suite all", "cilab ci merge downloaded/ --output merged"));
         ci.Subcommands.Add(Matrix(output, error));
         ci.Subcommands.Add(Merge(output, error));
         return ci;
     }
 
-    private static Option<string> LabOption() => new("--lab") { Description = "The lab file", DefaultValueFactory = _ => "lab.yaml" };
-
-    private static Option<string[]> SuiteOption() => new("--suite") { Description = "Suite names, or all (default: the lab's default-suites)", AllowMultipleArgumentsPerToken = true };
-
     private static Command Matrix(TextWriter output, TextWriter error)
     {
-        var lab = LabOption();
-        var suite = SuiteOption();
+        var lab = new Option<string>("--lab") { Description = "The lab file", DefaultValueFactory = _ => "lab.yaml" };
+        var suite = new Option<string[]>("--suite") { Description = "Suite names, or all (default: the lab's default-suites)", AllowMultipleArgumentsPerToken = true };
         var command = new Command("matrix", """
             Print the lab's suites as a job matrix for GitHub Actions' strategy.matrix: {"include":[{"suite":…,"vm":…}]}.
             A suite that another listed suite needs gets no job of its own: it runs first in each job that needs it.

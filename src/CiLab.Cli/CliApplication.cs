@@ -14,11 +14,15 @@ public static class CliApplication
     /// <summary>Exit code for a failure cilab did not foresee (a bug): one line, no stack trace unless CILAB_DEBUG is set.</summary>
     public const int Unexpected = 70;
 
+    /// <summary>A verb's description followed by the examples <c>--help</c> shows under it.</summary>
+    internal static string Help(string description, params string[] examples) =>
+        $"{description}{Environment.NewLine}{Environment.NewLine}Examples:{Environment.NewLine}{string.Join(Environment.NewLine, examples.Select(e => "  " + e))}";
+
     /// <summary>Builds the root command with every verb, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>
     public static RootCommand CreateRootCommand(TextWriter output, TextWriter error)
     {
         var root = new RootCommand("cilab: run a project's tests inside real QEMU virtual machines.");
-        var results = new Command("results", VmCommands.Help("Work with test results.", "cilab results convert --format tap run.tap"));
+        var results = new Command("results", Help("Work with test results.", "cilab results convert --format tap run.tap"));
         results.Subcommands.Add(ResultsConvertCommand.Create(output, error));
         root.Subcommands.Add(results);
         root.Subcommands.Add(ReportCommand.Create(output, error));

@@ -10,7 +10,7 @@ internal static class DoctorCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var lab = new Option<string>("--lab") { Description = "The lab file whose VMs are checked too, when it exists", DefaultValueFactory = _ => "lab.yaml" };
-        var command = new Command("doctor", VmCommands.Help(
+        var command = new Command("doctor", CliApplication.Help(
             "Check that this host can run a lab: KVM for this user (or TCG, said plainly), the host programs, root for image builds, free disk, the image cache, and VMs cancelled jobs left. Reads only; exits 0 when the host is ready.",
             "cilab doctor",
             "cilab doctor --lab ci/lab.yaml")) { lab };

@@ -12,9 +12,9 @@ internal static class ImageCommands
     public static Command Create(TextWriter output, TextWriter error)
     {
         var lab = new Option<string>("--lab") { Description = "The lab file", DefaultValueFactory = _ => "lab.yaml" };
-        var image = new Command("image", VmCommands.Help("Build, list and prune cached guest images.", "cilab image list", "cilab image build", "cilab image prune --yes"));
+        var image = new Command("image", CliApplication.Help("Build, list and prune cached guest images.", "cilab image list", "cilab image build", "cilab image prune --yes"));
 
-        var list = new Command("list", VmCommands.Help("List cached images with their size.", "cilab image list", "CILAB_CACHE=/srv/cilab cilab image list"));
+        var list = new Command("list", CliApplication.Help("List cached images with their size.", "cilab image list", "CILAB_CACHE=/srv/cilab cilab image list"));
         list.SetAction(_ =>
         {
             var cache = ImageCache.Default();
@@ -29,7 +29,7 @@ internal static class ImageCommands
             return 0;
         });
 
-        var build = new Command("build", VmCommands.Help("Build the lab's images now (a cache hit when nothing changed).", "cilab image build", "cilab image build --lab other/lab.yaml")) { lab };
+        var build = new Command("build", CliApplication.Help("Build the lab's images now (a cache hit when nothing changed).", "cilab image build", "cilab image build --lab other/lab.yaml")) { lab };
         build.SetAction(async (parse, ct) => await WithLabAsync(parse.GetValue(lab)!, output, error, ct, async (opened, log) =>
         {
             foreach (var vm in opened.Definition.Vms)
@@ -40,7 +40,7 @@ internal static class ImageCommands
         }));
 
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation (required when not interactive)" };
-        var prune = new Command("prune", VmCommands.Help("Delete cached images the lab does not use (images other labs use, and builds in progress, are kept).", "cilab image prune", "cilab image prune --yes")) { lab, yes };
+        var prune = new Command("prune", CliApplication.Help("Delete cached images the lab does not use (images other labs use, and builds in progress, are kept).", "cilab image prune", "cilab image prune --yes")) { lab, yes };
         prune.SetAction(async (parse, ct) => await WithLabAsync(parse.GetValue(lab)!, output, error, ct, async (opened, log) =>
         {
             var keep = new HashSet<string>();

@@ -10,7 +10,7 @@ internal static class ReportCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var files = new Argument<string[]>("junit-files") { Description = "JUnit files; each becomes the status cilab/<file name>", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("report", VmCommands.Help("Post GitHub commit statuses and check runs for JUnit results (needs GITHUB_TOKEN; without it, says so and skips).", "cilab report artifacts/test-results/phase4.xml", "GITHUB_TOKEN=… cilab report merged/*.xml")) { files };
+        var command = new Command("report", CliApplication.Help("Post GitHub commit statuses and check runs for JUnit results (needs GITHUB_TOKEN; without it, says so and skips).", "cilab report artifacts/test-results/phase4.xml", "GITHUB_TOKEN=… cilab report merged/*.xml")) { files };
         command.SetAction(async (parse, ct) =>
         {
             var reporter = new GitHubReporter(GitHubContext.FromEnvironment(), output);

@@ -18,7 +18,7 @@ internal static class ResultsConvertCommand
         var outputFile = new Option<string?>("--output", "-o") { Description = "The JUnit file to write (default: standard output, with the summary on standard error)" };
         var name = new Option<string?>("--name") { Description = "The suite name for formats that carry none (default: the input file's name)" };
         var input = new Argument<string>("input") { Description = "The file to read, or - for standard input", DefaultValueFactory = _ => "-" };
-        var command = new Command("convert", VmCommands.Help("Convert go test -json, go test -v, TAP or JUnit output to JUnit XML; exits 1 when a test failed.", "go test -json ./... | cilab results convert --format go-test-json --output junit.xml", "cilab results convert -f tap -o bats.xml bats.tap")) { format, outputFile, name, input };
+        var command = new Command("convert", CliApplication.Help("Convert go test -json, go test -v, TAP or JUnit output to JUnit XML; exits 1 when a test failed.", "go test -json ./... | cilab results convert --format go-test-json --output junit.xml", "cilab results convert -f tap -o bats.xml bats.tap")) { format, outputFile, name, input };
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(input)!;

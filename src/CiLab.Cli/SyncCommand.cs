@@ -14,7 +14,7 @@ internal static class SyncCommand
     {
         var vm = new Argument<string?>("vm") { Description = "The VM (default: the lab's first)", Arity = ArgumentArity.ZeroOrOne };
         var lab = new Option<string>("--lab") { Description = "The lab file", DefaultValueFactory = _ => "lab.yaml" };
-        var command = new Command("sync", VmCommands.Help("Sync the project (the lab file's folder) into a running VM, less VCS data, build output and .gitignore'd files.", "cilab sync", "cilab sync phase4 --lab lab.yaml")) { vm, lab };
+        var command = new Command("sync", CliApplication.Help("Sync the project (the lab file's folder) into a running VM, less VCS data, build output and .gitignore'd files.", "cilab sync", "cilab sync phase4 --lab lab.yaml")) { vm, lab };
         command.SetAction(async (parse, ct) =>
         {
             try

@@ -11,25 +11,21 @@ internal static class VmCommands
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var vm = new Command("vm", Help("Start, stop, snapshot, restore, inspect and enter the lab's VMs.", "cilab vm start phase4", "cilab vm ssh phase4", "cilab vm status"));
-        vm.Subcommands.Add(Verb("start", Help("Start VMs and wait until SSH answers; they keep running after this command", "cilab vm start", "cilab vm start phase4 --lab lab.yaml"), output, error, destructive: false,
+        var vm = new Command("vm", CliApplication.Help("Start, stop, snapshot, restore, inspect and enter the lab's VMs.", "cilab vm start phase4", "cilab vm ssh phase4", "cilab vm status"));
+        vm.Subcommands.Add(Verb("start", CliApplication.Help("Start VMs and wait until SSH answers; they keep running after this command", "cilab vm start", "cilab vm start phase4 --lab lab.yaml"), output, error, destructive: false,
             (machine, _, ct) => machine.StartAsync(MachineStartOptions.DetachedFromRun, ct)));
-        vm.Subcommands.Add(Verb("stop", Help("Power VMs off (ACPI, then quit, then kill)", "cilab vm stop", "cilab vm stop sorrow torment"), output, error, destructive: false,
+        vm.Subcommands.Add(Verb("stop", CliApplication.Help("Power VMs off (ACPI, then quit, then kill)", "cilab vm stop", "cilab vm stop sorrow torment"), output, error, destructive: false,
             (machine, _, ct) => machine.StopAsync(TimeSpan.FromSeconds(30), ct)));
-        vm.Subcommands.Add(Verb("snapshot", Help("Save a live snapshot (default 'clean')", "cilab vm snapshot phase4", "cilab vm snapshot phase4 --name before-upgrade"), output, error, destructive: false,
+        vm.Subcommands.Add(Verb("snapshot", CliApplication.Help("Save a live snapshot (default 'clean')", "cilab vm snapshot phase4", "cilab vm snapshot phase4 --name before-upgrade"), output, error, destructive: false,
             (machine, name, ct) => machine.SnapshotAsync(name, ct)));
-        vm.Subcommands.Add(Verb("restore", Help("Restore a snapshot (default 'clean'), discarding the VM's current state", "cilab vm restore phase4", "cilab vm restore phase4 --name before-upgrade --yes"), output, error, destructive: true,
+        vm.Subcommands.Add(Verb("restore", CliApplication.Help("Restore a snapshot (default 'clean'), discarding the VM's current state", "cilab vm restore phase4", "cilab vm restore phase4 --name before-upgrade --yes"), output, error, destructive: true,
             (machine, name, ct) => machine.RestoreAsync(name, ct)));
-        vm.Subcommands.Add(Verb("destroy", Help("Stop VMs and delete their disks and state", "cilab vm destroy phase4", "cilab vm destroy --yes"), output, error, destructive: true,
+        vm.Subcommands.Add(Verb("destroy", CliApplication.Help("Stop VMs and delete their disks and state", "cilab vm destroy phase4", "cilab vm destroy --yes"), output, error, destructive: true,
             (machine, _, ct) => machine.DestroyAsync(ct)));
         vm.Subcommands.Add(Status(output, error));
         vm.Subcommands.Add(Ssh(output, error));
         return vm;
     }
-
-    /// <summary>A verb's description followed by the examples <c>--help</c> shows under it.</summary>
-    internal static string Help(string description, params string[] examples) =>
-        $"{description}{Environment.NewLine}{Environment.NewLine}Examples:{Environment.NewLine}{string.Join(Environment.NewLine, examples.Select(e => "  " + e))}";
 
     // At a terminal, ssh takes this process's place and the terminal with it; otherwise the command line is printed.
     private static Command Ssh(TextWriter output, TextWriter error)
@@ -86,7 +82,7 @@ internal static class VmCommands
     {
         var names = new Argument<string[]>("vms") { Description = "VM names (default: every VM of the lab)", Arity = ArgumentArity.ZeroOrMore };
         var lab = new Option<string>("--lab") { Description = "The lab file", DefaultValueFactory = _ => "lab.yaml" };
-        var command = new Command("status", Help("Show each VM's state, process, SSH address, uptime, accelerator, owner, image age and snapshots (reads only: never builds, boots or writes)", "cilab vm status", "cilab vm status phase4 --lab lab.yaml")) { names, lab };
+        var command = new Command("status", CliApplication.Help("Show each VM's state, process, SSH address, uptime, accelerator, owner, image age and snapshots (reads only: never builds, boots or writes)", "cilab vm status", "cilab vm status phase4 --lab lab.yaml")) { names, lab };
         command.SetAction(async (parse, _) =>
         {
             try
