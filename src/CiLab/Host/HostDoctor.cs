@@ -8,7 +8,7 @@ namespace CiLab.Host;
 
 /// <summary>
 /// What a host (a CI runner, a laptop) needs to run a lab, checked and explained: KVM for this user (or TCG, said
-/// plainly), the host programs, root for image builds, free disk, the image cache, and VMs that cancelled jobs left.
+/// plainly), the host programs, what image builds need (root, or user namespaces and subordinate IDs), free disk, the image cache, and VMs that cancelled jobs left.
 /// Each finding that is not ok carries the exact fix. It only reads: it installs, builds and stops nothing.
 /// </summary>
 public static class HostDoctor
@@ -23,7 +23,7 @@ public static class HostDoctor
     public static IReadOnlyList<DoctorFinding> Examine(LabDefinition? lab)
     {
         var user = Environment.UserName;
-        List<DoctorFinding> findings = [Kvm(user), Tools(), Root(user)];
+        List<DoctorFinding> findings = [Kvm(user), Tools(), RootlessBuild.Check(user, RootlessBuild.CurrentUid())];
         var cache = ImageCache.Default();
         findings.Add(Disk(cache.Root, FreeBytes(cache.Root)));
         findings.Add(Cache(cache));
@@ -65,7 +65,7 @@ public static class HostDoctor
     {
         var missing = HostPrerequisites.FindMissing([.. HostTool.Virtualization, .. HostTool.ImageBuilding, new HostTool("git", "git")]);
         return missing.Count == 0
-            ? new("tools", DoctorLevel.Ok, "QEMU, qemu-img, OpenSSH, rsync, mmdebstrap, mkfs.ext4 and git are installed.")
+            ? new("tools", DoctorLevel.Ok, "QEMU, qemu-img, OpenSSH, rsync, mmdebstrap, mkfs.ext4, fakeroot, uidmap, Debian's keyring and git are installed.")
             : new("tools", DoctorLevel.Problem, $"missing: {string.Join(", ", missing.Select(t => t.Command))}.",
                 $"sudo apt-get install -y {string.Join(' ', missing.Select(t => t.DebianPackage).Distinct())} (./nuke.sh does it when run as root or with passwordless sudo)");
     }
@@ -86,12 +86,6 @@ public static class HostDoctor
             : 0;
         return new("cache", DoctorLevel.Ok, $"{entries.Count} image(s), {Gib(bytes)}, in {cache.Root} (shared by every checkout of this user; CILAB_CACHE moves it).");
     }
-
-    // mmdebstrap runs as this user in its root mode: sudo helps installs, not builds.
-    private static DoctorFinding Root(string user) => Environment.UserName == "root"
-        ? new("root", DoctorLevel.Ok, "running as root: images can be built here.")
-        : new("root", DoctorLevel.Warning, $"{user} is not root: image builds need root today (mmdebstrap mounts), so only images already in this user's cache can be used.",
-            "build the lab's images once as root into this user's cache, then give it back: sudo env CILAB_CACHE=$HOME/.cache/cilab cilab image build && sudo chown -R $USER $HOME/.cache/cilab");
 
     private static IEnumerable<DoctorFinding> Vms(IReadOnlyList<VmStatus> statuses)
     {

@@ -14,9 +14,15 @@ public static class HostPrerequisites
     public static IReadOnlyList<HostTool> FindMissing(IEnumerable<HostTool> tools) =>
         [.. tools.Where(t => FindOnPath(t.Command) is null).DistinctBy(t => t.Command)];
 
-    /// <summary>The full path of <paramref name="command"/> on PATH (or the standard sbin folders), or null.</summary>
+    /// <summary>The full path of <paramref name="command"/> on PATH (or the standard sbin folders), or null; an absolute path is looked at as it is.</summary>
     public static string? FindOnPath(string command)
     {
+        ArgumentNullException.ThrowIfNull(command);
+        if (Path.IsPathRooted(command))
+        {
+            return File.Exists(command) ? command : null;
+        }
+
         var path = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Concat(["/usr/local/sbin", "/usr/sbin", "/sbin"]);
         return path.Select(d => Path.Combine(d, command)).FirstOrDefault(File.Exists);

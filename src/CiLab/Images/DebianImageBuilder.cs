@@ -10,14 +10,14 @@ using Microsoft.Extensions.Logging;
 namespace CiLab.Images;
 
 /// <summary>
-/// The <c>debian</c> recipe: mmdebstrap from the Debian mirror (minbase, systemd, dbus so that logind powers off
-/// on the ACPI button, openssh-server, rsync, sudo,
-/// opendoas, a kernel, and the lab's packages), a user with passwordless doas and sudo, the lab's key, host keys
-/// made at build time, an ext4 root made with <c>mkfs.ext4 -d</c>, converted to qcow2, kernel and initrd beside it.
+/// The <c>debian</c> recipe: mmdebstrap from the image's Debian mirror (minbase, systemd, dbus so that logind powers
+/// off on the ACPI button, openssh-server, rsync, sudo, opendoas, a kernel, and the lab's packages), a user with
+/// passwordless doas and sudo, host keys made at build time, an ext4 root converted to qcow2, kernel and initrd beside
+/// it. As root or as a normal user (mmdebstrap's unshare mode): no step needs more than the user has.
 /// </summary>
 public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
 {
-    private const string RecipeVersion = "debian-3";
+    private const string RecipeVersion = "debian-4";
     private static readonly string[] BasePackages = ["systemd-sysv", "udev", "openssh-server", "rsync", "sudo", "opendoas", "linux-image-amd64", "iproute2", "procps", "ca-certificates", "dbus"];
 
     /// <summary>The image for <paramref name="image"/>: from the cache when an identical one was built, otherwise built now.</summary>
@@ -52,7 +52,7 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(image);
         var text = new StringBuilder()
-            .AppendLine(RecipeVersion).AppendLine(image.Suite).AppendLine(image.CloudInit ? user : string.Empty)
+            .AppendLine(RecipeVersion).AppendLine(image.Suite).AppendLine(image.Mirror.AbsoluteUri).AppendLine(image.CloudInit ? user : string.Empty)
             .AppendLine(string.Join(',', image.Packages.Order(StringComparer.Ordinal)))
             .AppendLine(image.DiskBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .AppendLine(image.CloudInit ? "cloud-init" : string.Empty)
@@ -63,8 +63,12 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
 
     private async Task BuildIntoAsync(string directory, ImageDefinition image, string user, CancellationToken cancellationToken)
     {
-        var script = Path.Combine(directory, "setup.sh");
-        await File.WriteAllTextAsync(script, SetupScript(), cancellationToken).ConfigureAwait(false);
+        var asRoot = Environment.UserName == "root";
+        if (RootlessBuild.Check(Environment.UserName, RootlessBuild.CurrentUid()) is { Level: not DoctorLevel.Ok } cannot)
+        {
+            throw new ImageBuildException($"Image '{image.Name}' cannot be built as {Environment.UserName}: {cannot.Finding} An administrator must run: {cannot.Fix}");
+        }
+
         var hostKey = Path.Combine(directory, "ssh_host_ed25519_key");
         await Cli.Wrap("ssh-keygen").WithArguments("-q", "-t", "ed25519", "-N", "", "-C", "cilab-guest", "-f", hostKey).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
 
@@ -89,16 +93,13 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
             }
         }
 
-        var packages = string.Join(',', BasePackages.Concat(image.CloudInit ? ["cloud-init"] : []).Concat(image.Packages).Distinct());
+        var packages = BasePackages.Concat(image.CloudInit ? ["cloud-init"] : []).Concat(image.Packages).Distinct();
+        var tarball = Path.Combine(directory, "root.tar");
         var mmdebstrap = Cli.Wrap("mmdebstrap")
-            .WithArguments("--variant=minbase", $"--include={packages}", $"--customize-hook=sh {ShellQuoting.Quote(script)} \"$1\"", image.Suite, "/dev/null")
+            .WithArguments(MmdebstrapArguments.For(image, packages, SetupScript(), hostKey, tarball, asRoot))
             .WithEnvironmentVariable("CILAB_USER", user)
             // The user and key come at boot: from the seed with cloud-init, otherwise from QEMU's fw_cfg.
             .WithEnvironmentVariable("CILAB_CLOUD_INIT", image.CloudInit ? "1" : string.Empty)
-            .WithEnvironmentVariable("CILAB_HOST_KEY", hostKey)
-            .WithEnvironmentVariable("CILAB_OUT", directory)
-            .WithEnvironmentVariable("CILAB_DISK_SIZE", $"{image.DiskBytes >> 20}M")
-            .WithEnvironmentVariable("CILAB_PROVISION", image.Provision)
             .WithStandardOutputLine(Progress)
             .WithStandardErrorLine(Progress)
             .WithValidation(false);
@@ -110,7 +111,8 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
         }
         finally
         {
-            // Interrupted, mmdebstrap can leave /proc, /sys and /dev mounted in its chroot: never leave them behind.
+            // Interrupted, mmdebstrap's root mode can leave /proc, /sys and /dev mounted in its chroot: never leave them
+            // behind. (The unshare mode's mounts live in its own namespace and go with it.)
             await UnmountLeftoversAsync(tempDirectory).ConfigureAwait(false);
         }
 
@@ -119,11 +121,11 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
             throw new ImageBuildException($"mmdebstrap failed (exit code {result.ExitCode}) building image '{image.Name}'. Last lines:{Environment.NewLine}{string.Join(Environment.NewLine, tail)}");
         }
 
-        log.Line($"  [{image.Name}] converting to qcow2");
+        log.Line($"  [{image.Name}] writing the ext4 root filesystem ({image.DiskBytes >> 20} MiB) and converting it to qcow2");
+        await RootFilesystem.WriteAsync(tarball, directory, image.DiskBytes, cancellationToken).ConfigureAwait(false);
         var raw = Path.Combine(directory, "root.ext4");
         await Cli.Wrap("qemu-img").WithArguments("convert", "-O", "qcow2", raw, Path.Combine(directory, "root.qcow2")).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
         File.Delete(raw);
-        File.Delete(script);
     }
 
     private async Task UnmountLeftoversAsync(string? tempDirectory)

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs as mmdebstrap's customize hook, outside the chroot, with $1 the new root. Turns a minbase tree into a
-# bootable, SSH-reachable guest, then writes the root filesystem image while the tree is still in place.
+# Runs as mmdebstrap's customize hook, outside the chroot, with $1 the new root: as root, or as root of a user
+# namespace when a normal user builds (then it can reach nothing of that user's: what it needs was uploaded into
+# the tree). Turns a minbase tree into a bootable, SSH-reachable guest; the host key is uploaded after it.
 set -eu
 root="$1"
 user="$CILAB_USER"
@@ -60,31 +61,15 @@ else
 fi
 chroot "$root" passwd --lock root >/dev/null
 
-# Host keys made at build time and pinned in the lab's known_hosts: no trust-on-first-use.
+# Host keys made at build time and pinned in the lab's known_hosts (no trust-on-first-use) replace these.
 rm -f "$root"/etc/ssh/ssh_host_*
-cp "$CILAB_HOST_KEY" "$root/etc/ssh/ssh_host_ed25519_key"
-cp "$CILAB_HOST_KEY.pub" "$root/etc/ssh/ssh_host_ed25519_key.pub"
-chmod 600 "$root/etc/ssh/ssh_host_ed25519_key"
 printf 'HostKey /etc/ssh/ssh_host_ed25519_key\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nUseDNS no\nMaxSessions 64\nMaxStartups 64:30:128\n' \
   > "$root/etc/ssh/sshd_config.d/cilab.conf"
 
-if [ -n "${CILAB_PROVISION:-}" ]; then
+if [ -f "$root/tmp/cilab-provision.sh" ]; then
   echo "I: cilab: running the provisioning script"
-  cp "$CILAB_PROVISION" "$root/tmp/cilab-provision.sh"
   chroot "$root" sh /tmp/cilab-provision.sh
   rm -f "$root/tmp/cilab-provision.sh"
 fi
 
-cp "$root"/boot/vmlinuz-* "$CILAB_OUT/vmlinuz"
-cp "$root"/boot/initrd.img-* "$CILAB_OUT/initrd.img"
 rm -rf "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/var/cache/apt/archives/*.deb
-
-echo "I: cilab: writing the ext4 root filesystem ($CILAB_DISK_SIZE)"
-# A plain (non-recursive) bind mount shows the tree without the /proc, /sys and /dev mounted into it.
-view=$(mktemp -d)
-mount --bind "$root" "$view"
-status=0
-mkfs.ext4 -q -L cilab-root -d "$view" "$CILAB_OUT/root.ext4" "$CILAB_DISK_SIZE" || status=$?
-umount "$view"
-rmdir "$view"
-exit $status

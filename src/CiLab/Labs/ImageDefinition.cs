@@ -21,6 +21,12 @@ public sealed record ImageDefinition
     /// <summary>The Debian suite for the debian recipe.</summary>
     public string Suite { get; init; } = "bookworm";
 
+    /// <summary>
+    /// The Debian mirror the recipe installs from (a local mirror or proxy on a runner). Packages are checked against
+    /// Debian's archive keyring wherever they come from.
+    /// </summary>
+    public Uri Mirror { get; init; } = new("http://deb.debian.org/debian");
+
     /// <summary>Extra packages for the recipe.</summary>
     public IReadOnlyList<string> Packages { get; init; } = [];
 

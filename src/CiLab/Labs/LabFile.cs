@@ -18,7 +18,7 @@ public sealed partial class LabFile
     private static readonly VmDefinition VmDefaults = new() { Name = string.Empty, Image = string.Empty };
     private static readonly SuiteDefinition SuiteDefaults = new() { Name = string.Empty, Vm = string.Empty, Run = string.Empty };
 
-    internal static readonly string[] ImageKeys = ["name", "recipe", "path", "url", "sha256", "suite", "packages", "disk", "provision", "cloud-init", "proxmox-template"];
+    internal static readonly string[] ImageKeys = ["name", "recipe", "path", "url", "sha256", "suite", "mirror", "packages", "disk", "provision", "cloud-init", "proxmox-template"];
     internal static readonly string[] VmKeys = ["name", "image", "cpus", "memory", "ssh-port", "ports", "user", "elevation", "read-only", "boot-timeout", "accelerator", "backend", "guest"];
     internal static readonly string[] SuiteKeys = ["name", "vm", "run", "directory", "elevation", "format", "timeout", "env", "artifacts", "needs"];
     private static readonly string[] Recipes = ["debian"];
@@ -131,6 +131,25 @@ public sealed partial class LabFile
             Error(Child(map, "path")!.Start, $"{key}.path", $"no image file at {Path.Combine(_directory, path)}");
         }
 
+        var suite = String(map, "suite", key);
+        if (suite is not null && !Names.IsDebianSuite(suite))
+        {
+            Error(Child(map, "suite")!.Start, $"{key}.suite", $"'{suite}' is not a Debian suite name (like trixie, stable or sid)");
+        }
+
+        var mirror = String(map, "mirror", key);
+        Uri? mirrorUri = null;
+        if (mirror is not null && (!Uri.TryCreate(mirror, UriKind.Absolute, out mirrorUri) || mirrorUri.Scheme is not ("https" or "http") || mirror.Any(char.IsWhiteSpace)))
+        {
+            Error(Child(map, "mirror")!.Start, $"{key}.mirror", $"'{mirror}' is not an http(s) URL of a Debian mirror");
+        }
+
+        var packages = Strings(map, "packages", key);
+        foreach (var package in packages.Where(p => !Names.IsDebianPackage(p)))
+        {
+            Error(Child(map, "packages")!.Start, $"{key}.packages", $"'{package}' is not a Debian package name (lower-case letters, digits, + - and .)");
+        }
+
         var provision = String(map, "provision", key);
         if (provision is not null && !File.Exists(Path.Combine(_directory, provision)))
         {
@@ -144,8 +163,9 @@ public sealed partial class LabFile
             Path = path is null ? null : Path.Combine(_directory, path),
             Url = uri,
             Sha256 = sha256,
-            Suite = String(map, "suite", key) ?? ImageDefaults.Suite,
-            Packages = Strings(map, "packages", key),
+            Suite = suite ?? ImageDefaults.Suite,
+            Mirror = mirrorUri ?? ImageDefaults.Mirror,
+            Packages = packages,
             DiskBytes = Size(map, "disk", key, minimum: 256L << 20) ?? ImageDefaults.DiskBytes,
             Provision = provision is null ? null : Path.Combine(_directory, provision),
             CloudInit = Bool(map, "cloud-init", key) ?? ImageDefaults.CloudInit,

@@ -23,6 +23,12 @@ public static partial class Names
     /// <summary>True when <paramref name="user"/> may be a guest login.</summary>
     public static bool IsValidUser(string? user) => user is not null && User().IsMatch(user);
 
+    /// <summary>True when <paramref name="suite"/> may be a Debian suite (a code name like <c>trixie</c> or <c>stable</c>).</summary>
+    public static bool IsDebianSuite(string? suite) => suite is not null && DebianSuite().IsMatch(suite);
+
+    /// <summary>True when <paramref name="package"/> is a Debian package name (Debian policy 5.6.1).</summary>
+    public static bool IsDebianPackage(string? package) => package is not null && DebianPackage().IsMatch(package);
+
     /// <summary>True when <paramref name="path"/> stays inside the folder it is relative to.</summary>
     public static bool IsSafeRelativePath(string? path) =>
         !string.IsNullOrEmpty(path) && !path.StartsWith('/') && !path.Any(char.IsControl)
@@ -38,9 +44,15 @@ public static partial class Names
     public static string RequireValidUser(string user) =>
         IsValidUser(user) ? user : throw new ArgumentException($"'{user}' is not a valid user: {UserRule}.", nameof(user));
 
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}\z")]
     private static partial Regex Name();
 
-    [GeneratedRegex(@"^[a-z_][a-z0-9_-]{0,31}$")]
+    [GeneratedRegex(@"^[a-z_][a-z0-9_-]{0,31}\z")]
     private static partial Regex User();
+
+    [GeneratedRegex(@"^[a-z][a-z0-9-]{0,62}\z")]
+    private static partial Regex DebianSuite();
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9+.-]{1,99}\z")]
+    private static partial Regex DebianPackage();
 }

@@ -40,9 +40,9 @@ internal static partial class Quantities
         return seconds <= 31 * 24 * 3600 ? TimeSpan.FromSeconds(seconds) : null;
     }
 
-    [GeneratedRegex(@"^(?<value>\d+(?:\.\d+)?)\s*(?<unit>[KMGTkmgt]?)(?:i?B)?$")]
+    [GeneratedRegex(@"^(?<value>\d+(?:\.\d+)?)\s*(?<unit>[KMGTkmgt]?)(?:i?B)?\z")]
     private static partial Regex Size();
 
-    [GeneratedRegex(@"^(?<value>\d+(?:\.\d+)?)\s*(?<unit>ms|s|m|h|)$")]
+    [GeneratedRegex(@"^(?<value>\d+(?:\.\d+)?)\s*(?<unit>ms|s|m|h|)\z")]
     private static partial Regex Duration();
 }

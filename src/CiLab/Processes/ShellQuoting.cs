@@ -23,6 +23,6 @@ public static partial class ShellQuoting
     /// <summary>Quotes each word and joins them with spaces.</summary>
     public static string Join(IEnumerable<string> words) => string.Join(' ', words.Select(Quote));
 
-    [GeneratedRegex(@"^[A-Za-z0-9_@%+=:,./-]+$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_@%+=:,./-]+\z")]
     private static partial Regex SafeWord();
 }

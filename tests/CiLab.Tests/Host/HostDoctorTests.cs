@@ -51,6 +51,17 @@ public sealed class HostDoctorTests : IDisposable
         Assert.StartsWith("ok   kvm ", ready.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_tool_given_as_a_file_path_is_looked_for_at_that_path()
+    {
+        var keyring = Path.Combine(_directory, "debian-archive-keyring.gpg");
+        HostTool tool = new(keyring, "debian-archive-keyring");
+
+        Assert.Equal([tool], HostPrerequisites.FindMissing([tool]));
+        File.WriteAllText(keyring, string.Empty);
+        Assert.Empty(HostPrerequisites.FindMissing([tool]));
+    }
+
     [Theory]
     [InlineData(20L << 30, DoctorLevel.Ok)]
     [InlineData(5L << 30, DoctorLevel.Warning)]

@@ -24,4 +24,42 @@ public sealed class DebianImageBuilderTests
         Assert.NotEqual(DebianImageBuilder.CacheKey(cloud, "cilab"), DebianImageBuilder.CacheKey(cloud, "tester"));
         Assert.NotEqual(DebianImageBuilder.CacheKey(cloud, "cilab"), DebianImageBuilder.CacheKey(Recipe, "cilab"));
     }
+
+    [Fact]
+    public void The_mirror_is_part_of_the_key_since_it_is_written_into_the_image_sources()
+    {
+        Assert.NotEqual(DebianImageBuilder.CacheKey(Recipe, "cilab"), DebianImageBuilder.CacheKey(Recipe with { Mirror = new("http://mirror.example/debian") }, "cilab"));
+    }
+
+    [Fact]
+    public void A_normal_user_builds_in_unshare_mode_and_root_in_root_mode_both_with_debian_keyring_and_the_mirror()
+    {
+        var image = Recipe with { Suite = "trixie", Mirror = new("https://mirror.example/debian/") };
+
+        var user = MmdebstrapArguments.For(image, ["openssh-server", "git"], "setup", "/cache/p/key", "/cache/p/root.tar", asRoot: false);
+        var root = MmdebstrapArguments.For(image, ["openssh-server", "git"], "setup", "/cache/p/key", "/cache/p/root.tar", asRoot: true);
+
+        Assert.Contains("--mode=unshare", user);
+        Assert.Contains("--mode=root", root);
+        Assert.Equal(user.Where(a => !a.StartsWith("--mode=", StringComparison.Ordinal)), root.Where(a => !a.StartsWith("--mode=", StringComparison.Ordinal)));
+        // Ubuntu's apt trusts Ubuntu's keys only: Debian's keyring is always named, and the mirror always given.
+        Assert.Contains("--keyring=/usr/share/keyrings/debian-archive-keyring.gpg", user);
+        Assert.Equal(["trixie", "/cache/p/root.tar", "https://mirror.example/debian/"], user.TakeLast(3));
+        Assert.Contains("--include=openssh-server,git", user);
+    }
+
+    [Fact]
+    public void Files_reach_the_tree_by_upload_hooks_since_a_namespace_root_cannot_read_the_users_files()
+    {
+        var image = Recipe with { Provision = "/repo/provision.sh" };
+
+        var arguments = MmdebstrapArguments.For(image, ["git"], "the setup script", "/cache/p/key", "/cache/p/root.tar", asRoot: false);
+
+        var hooks = arguments.Where(a => a.StartsWith("--customize-hook=", StringComparison.Ordinal)).Select(a => a["--customize-hook=".Length..]).ToList();
+        Assert.Equal(
+            ["upload /repo/provision.sh /tmp/cilab-provision.sh", "the setup script", "upload /cache/p/key /etc/ssh/ssh_host_ed25519_key",
+             "upload /cache/p/key.pub /etc/ssh/ssh_host_ed25519_key.pub", "chmod 600 \"$1/etc/ssh/ssh_host_ed25519_key\""],
+            hooks);
+        Assert.Throws<ImageBuildException>(() => MmdebstrapArguments.For(image, ["git"], "s", "/home/a b/key", "/t.tar", asRoot: false));
+    }
 }

@@ -12,6 +12,7 @@ public sealed class LabFileTests
           - name: debian
             recipe: debian
             packages: [golang-go, git]
+            mirror: http://ftp.de.debian.org/debian
             disk: 4G
         vms:
           - name: phase4
@@ -44,6 +45,8 @@ public sealed class LabFileTests
         Assert.Equal(Elevation.Doas, vm.Elevation);
         Assert.Equal(TimeSpan.FromMinutes(5), vm.BootTimeout);
         Assert.Equal(["golang-go", "git"], lab.Image("debian").Packages);
+        Assert.Equal(new Uri("http://ftp.de.debian.org/debian"), lab.Image("debian").Mirror);
+        Assert.Equal(new Uri("http://deb.debian.org/debian"), new ImageDefinition { Name = "d" }.Mirror);
         var suite = lab.Suite("phase4");
         Assert.Equal(TestOutputFormat.GoTestJson, suite.Format);
         Assert.Equal("1", suite.Environment["MOUNTLAB_FAIL"]);
@@ -59,6 +62,12 @@ public sealed class LabFileTests
         { "vms:\n  - name: a\n    image: nowhere\n", "vms[0].image", 3, "no image named 'nowhere'" },
         { "images:\n  - name: mine\n    path: missing.qcow2\n", "images[0].path", 3, "no image file at" },
         { "images:\n  - name: x\n    recipe: fedora\n", "images[0].recipe", 3, "unknown recipe 'fedora'" },
+        { "images:\n  - name: x\n    recipe: debian\n    suite: --variant=custom\n", "images[0].suite", 4, "is not a Debian suite name" },
+        { "images:\n  - name: x\n    recipe: debian\n    suite: \"trixie\\n\"\n", "images[0].suite", 4, "is not a Debian suite name" },
+        { "images:\n  - name: x\n    recipe: debian\n    mirror: file:///etc\n", "images[0].mirror", 4, "is not an http(s) URL of a Debian mirror" },
+        { "images:\n  - name: x\n    recipe: debian\n    mirror: \"http://m/debian trixie main\"\n", "images[0].mirror", 4, "is not an http(s) URL" },
+        { "images:\n  - name: x\n    recipe: debian\n    packages: [git, \"--allow-unauthenticated\"]\n", "images[0].packages", 4, "'--allow-unauthenticated' is not a Debian package name" },
+        { "vms:\n  - name: \"a\\n\"\n    image: x\n", "vms[0].name", 2, "is not a valid name" },
         { "images:\n  - name: x\n    recipe: debian\nvms:\n  - name: a\n    image: x\n    elevation: su\n", "vms[0].elevation", 7, "not one of none, sudo, doas" },
         { "images:\n  - name: x\n    recipe: debian\nvms:\n  - name: a\n    image: x\n    ssh-port: 70000\n", "vms[0].ssh-port", 7, "'70000' is not a port" },
         { "images:\n  - name: x\n    recipe: debian\nvms:\n  - name: a\n    image: x\nsuites:\n  - name: s\n    vm: a\n    run: make\n    format: nunit\n", "suites[0].format", 11, "unknown format 'nunit'" },

@@ -11,6 +11,8 @@ public sealed class ShellQuotingTests
     [InlineData("it's")]
     [InlineData("$HOME and `cmd` and $(cmd)")]
     [InlineData("line1\nline2")]
+    [InlineData("safe\n")]
+    [InlineData("safe\ntouch /tmp/cilab-injected")]
     [InlineData("")]
     [InlineData("\"double\" 'single' \\ back")]
     public async Task A_quoted_word_reads_back_identically_in_a_real_shell(string word)
