@@ -12,11 +12,11 @@ internal static class RootFilesystem
 {
     private const string Script = """
         set -eu
-        tarball="$1"; out="$2"; size="$3"; tree="$out/tree"
+        tarball="$1"; out="$2"; size="$3"; mkfs="$4"; tree="$out/tree"
         mkdir "$tree"
         tar -xpf "$tarball" -C "$tree" --numeric-owner
         rm "$tarball"
-        mkfs.ext4 -q -L cilab-root -d "$tree" "$out/root.ext4" "$size"
+        "$mkfs" -q -L cilab-root -d "$tree" "$out/root.ext4" "$size"
         cp "$tree"/boot/vmlinuz-* "$out/vmlinuz"
         cp "$tree"/boot/initrd.img-* "$out/initrd.img"
         """;
@@ -25,9 +25,11 @@ internal static class RootFilesystem
     public static async Task WriteAsync(string tarball, string directory, long diskBytes, CancellationToken cancellationToken)
     {
         var tree = Path.Combine(directory, "tree");
+        // A normal user's PATH lacks /usr/sbin, where mkfs.ext4 lives.
+        var mkfs = Host.HostPrerequisites.FindOnPath("mkfs.ext4") ?? throw new ImageBuildException("mkfs.ext4 is missing: apt-get install e2fsprogs.");
         try
         {
-            var result = await Cli.Wrap("fakeroot").WithArguments(["--", "sh", "-c", Script, "root-filesystem", tarball, directory, $"{diskBytes >> 20}M"])
+            var result = await Cli.Wrap("fakeroot").WithArguments(["--", "sh", "-c", Script, "root-filesystem", tarball, directory, $"{diskBytes >> 20}M", mkfs])
                 .WithValidation(false).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
             if (!result.IsSuccess)
             {
