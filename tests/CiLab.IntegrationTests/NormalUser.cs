@@ -80,5 +80,9 @@ internal sealed class NormalUser : IAsyncDisposable
         }
 
         await RootAsync("userdel", "--remove", Name);
+        if (Directory.Exists($"/tmp/cilab-{Name}"))
+        {
+            Directory.Delete($"/tmp/cilab-{Name}", recursive: true);
+        }
     }
 }

@@ -87,6 +87,24 @@ public sealed class TestPhase4FlowTests : IDisposable
         Assert.Equal(0, GuestLab.QemuProcessesFor("phase4"));
     }
 
+    [Fact]
+    public async Task A_job_killed_outright_blocks_nothing_and_the_next_job_stops_its_orphaned_vm_and_says_so()
+    {
+        var killed = new BuildRun("TestPhase4");
+        await killed.SaysAsync("Running suite 'phase4'", TimeSpan.FromMinutes(6));
+
+        // The last step of an Actions cancel is SIGKILL: no cleanup of the build's own runs; QEMU, not signalled, lives on.
+        var kill = await CliWrap.Cli.Wrap("kill").WithArguments(["-KILL", killed.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExecuteBoundedAsync(Ct);
+        Assert.Equal(137, await killed.ExitCodeAsync(TimeSpan.FromMinutes(1)));
+        Assert.Equal(1, GuestLab.QemuProcessesFor("phase4"));
+
+        var next = new BuildRun("TestPhase4", "--wait-for-vm", "false");
+        Assert.True(await next.ExitCodeAsync(TimeSpan.FromMinutes(6)) == 0, next.Output);
+        Assert.Contains($"VM 'phase4' was left running by process {killed.ProcessId}, which is gone: stopping it.", next.Output, StringComparison.Ordinal);
+        Assert.Contains(" passed, 0 failed, 0 skipped", next.Output, StringComparison.Ordinal);
+        Assert.Equal(0, GuestLab.QemuProcessesFor("phase4"));
+    }
+
     // VmSnapshot is skipped too where the VM would otherwise be booted by it (a fresh clone has no snapshot yet, and
     // whether this test runs before or after the ones that save it is xunit's choice): the premise is a stopped VM.
     [Theory]

@@ -50,8 +50,7 @@ public static class HostPrerequisites
         var prefix = await ElevationPrefixAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new HostPrerequisitesMissingException($"Missing on this host: {commands}. Run: sudo apt-get update && sudo {install}");
         // apt's hundreds of lines go to a log file; the console gets a line per step, and the log's end only on failure.
-        var logPath = Path.Combine(Path.GetTempPath(), $"cilab-{Environment.UserName}", $"host-install-{DateTime.Now:yyyyMMdd-HHmmss}.log");
-        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        var logPath = Path.Combine(RuntimeFolder.Ensure(), $"host-install-{DateTime.Now:yyyyMMdd-HHmmss}.log");
         log.Line($"Installing missing host packages: {string.Join(' ', packages)} (log: {logPath})");
         await RunAsync(prefix, ["apt-get", "update", "-qq"], logPath, log, cancellationToken).ConfigureAwait(false);
         await RunAsync(prefix, ["apt-get", "install", "-y", "-qq", "--no-install-recommends", .. packages], logPath, log, cancellationToken).ConfigureAwait(false);

@@ -23,8 +23,13 @@ public sealed class LabState
         _create = create;
         Root = Path.Combine(Path.GetFullPath(labDirectory), ".cilab");
         Id = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Root)))[..10];
-        RuntimeRoot = Path.Combine(Path.GetTempPath(), $"cilab-{Environment.UserName}", Id);
+        RuntimeRoot = Path.Combine(Host.RuntimeFolder.Path, Id);
         CreatePrivate(Root);
+        if (create)
+        {
+            Host.RuntimeFolder.Ensure();
+        }
+
         CreatePrivate(RuntimeRoot);
     }
 

@@ -13,7 +13,7 @@ internal static class PortAllocator
     /// <summary>Holds the host-wide port lock; another run holds it for a few seconds at most, so a minute means it hangs.</summary>
     public static async Task<IDisposable> LockAsync(CancellationToken cancellationToken)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"cilab-{Environment.UserName}", "ports.lock");
+        var path = Path.Combine(Host.RuntimeFolder.Ensure(), "ports.lock");
         try
         {
             return await Host.FileLock.AcquireAsync(path, "The host-wide port lock", TimeSpan.FromMinutes(1), onWaiting: null, cancellationToken).ConfigureAwait(false);
