@@ -2,6 +2,7 @@ using System.Xml.Linq;
 using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Machines;
+using CiLab.Processes;
 using CiLab.Suites;
 using CiLab.Testing;
 
@@ -94,7 +95,7 @@ public sealed class TestPhase4FlowTests : IDisposable
         await killed.SaysAsync("Running suite 'phase4'", TimeSpan.FromMinutes(6));
 
         // The last step of an Actions cancel is SIGKILL: no cleanup of the build's own runs; QEMU, not signalled, lives on.
-        var kill = await CliWrap.Cli.Wrap("kill").WithArguments(["-KILL", killed.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExecuteBoundedAsync(Ct);
+        await CliWrap.Cli.Wrap("kill").WithArguments(["-KILL", killed.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExecuteBoundedAsync(Ct);
         Assert.Equal(137, await killed.ExitCodeAsync(TimeSpan.FromMinutes(1)));
         Assert.Equal(1, GuestLab.QemuProcessesFor("phase4"));
 
