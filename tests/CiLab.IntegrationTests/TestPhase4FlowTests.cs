@@ -101,7 +101,7 @@ public sealed class TestPhase4FlowTests : IDisposable
 
         var next = new BuildRun("TestPhase4", "--wait-for-vm", "false");
         Assert.True(await next.ExitCodeAsync(TimeSpan.FromMinutes(6)) == 0, next.Output);
-        Assert.Contains($"VM 'phase4' was left running by process {killed.ProcessId}, which is gone: stopping it.", next.Output, StringComparison.Ordinal);
+        Assert.True(next.Output.Contains($"VM 'phase4' was left running by process {killed.ProcessId}, which is gone: stopping it.", StringComparison.Ordinal), next.Output);
         Assert.Contains(" passed, 0 failed, 0 skipped", next.Output, StringComparison.Ordinal);
         Assert.Equal(0, GuestLab.QemuProcessesFor("phase4"));
     }

@@ -163,7 +163,12 @@ public sealed partial class QemuMachine
     /// before work that only reads or uses it (a suite run over SSH, say).
     /// </summary>
     /// <exception cref="VmBusyException">Another run holds it and <see cref="WaitWhenBusy"/> is false.</exception>
-    public Task AcquireAsync(CancellationToken cancellationToken) => VmLocks.EnsureHeldAsync(LockPath, Name, WaitWhenBusy, _log, cancellationToken);
+    public async Task AcquireAsync(CancellationToken cancellationToken)
+    {
+        await VmLocks.EnsureHeldAsync(LockPath, Name, WaitWhenBusy, _log, cancellationToken).ConfigureAwait(false);
+        // A run killed outright (a cancelled job's last step) held it: its VM is in no known state, so it goes.
+        ReapIfOrphaned();
+    }
 
     /// <summary>Lets other runs drive the VM again (a long-lived process, such as a test runner, that is done with it).</summary>
     public void Release() => VmLocks.Release(LockPath);

@@ -139,7 +139,6 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IS
         ArgumentNullException.ThrowIfNull(options);
         var (detached, fromSnapshot) = (options.Detached, options.FromSnapshot);
         await AcquireAsync(cancellationToken).ConfigureAwait(false);
-        ReapIfOrphaned();
         if (IsRunning() && ReadRunInfo() is null)
         {
             _log.Line($"VM '{Name}' runs, but its run state ({RunInfoPath}) is missing or damaged, so it cannot be reached: killing it and starting again.");
