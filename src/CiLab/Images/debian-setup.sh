@@ -15,6 +15,16 @@ printf '[Match]\nName=eth0\n\n[Network]\nDHCP=yes\n' > "$root/etc/systemd/networ
 chroot "$root" systemctl enable systemd-networkd ssh >/dev/null 2>&1
 # Boot waits for no network it does not need.
 chroot "$root" systemctl mask systemd-networkd-wait-online.service >/dev/null 2>&1 || true
+# Under emulation every unit and every megabyte of initrd costs (measured: 27.7 s to SSH before, 21.7 s after). No
+# periodic maintenance, no mounts or modules nobody here uses (loop, fuse and mqueue stay); an initrd with only what
+# finds a virtio root (7 MB instead of 36).
+chroot "$root" systemctl mask e2scrub_reap.service e2scrub_all.timer apt-daily.timer apt-daily-upgrade.timer \
+  dpkg-db-backup.timer fstrim.timer systemd-pstore.service modprobe@drm.service modprobe@efi_pstore.service \
+  modprobe@dm_mod.service modprobe@configfs.service sys-kernel-config.mount sys-kernel-debug.mount \
+  sys-kernel-tracing.mount dev-hugepages.mount systemd-network-generator.service getty@tty1.service >/dev/null 2>&1
+printf 'MODULES=list\n' > "$root/etc/initramfs-tools/conf.d/cilab"
+printf 'virtio_pci\nvirtio_blk\next4\n' >> "$root/etc/initramfs-tools/modules"
+chroot "$root" update-initramfs -u -k all >/dev/null
 
 if [ -z "${CILAB_CLOUD_INIT:-}" ]; then
   # No lab's key in the image: QEMU hands the user and key in at every boot, so one image serves every lab and
