@@ -72,6 +72,11 @@ internal sealed class SshConnection : IDisposable
             }
 
             get()?.Dispose();
+            if (await SshBanner.WaitAsync(_endpoint.Host, _endpoint.Port, ConnectTimeout, cancellationToken).ConfigureAwait(false) is { } silent)
+            {
+                throw new GuestConnectionException(_vmName, $"connecting to {_endpoint.User}@{_endpoint.Host}:{_endpoint.Port} failed: {silent}.");
+            }
+
             var client = create(ConnectionInfo());
             client.KeepAliveInterval = TimeSpan.FromSeconds(5);
             await ConnectAsync(client, cancellationToken).ConfigureAwait(false);
