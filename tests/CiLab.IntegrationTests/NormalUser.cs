@@ -22,6 +22,7 @@ internal sealed class NormalUser : IAsyncDisposable
         Assert.True(Environment.UserName == "root", "this test creates a normal user and needs root (CI runs as root)");
         var user = new NormalUser(name, $"/home/{name}");
         await user.DropAsync(); // What a killed earlier run left.
+        user.RemoveTemporaryFolders();
         await RootAsync("useradd", "--create-home", "--shell", "/bin/sh", name);
         var ranges = $"{File.ReadAllText("/etc/subuid")}\n{File.ReadAllText("/etc/subgid")}";
         if (ranges.Split('\n').Count(l => l.StartsWith(name + ":", StringComparison.Ordinal)) < 2)
@@ -80,9 +81,15 @@ internal sealed class NormalUser : IAsyncDisposable
         }
 
         await RootAsync("userdel", "--remove", Name);
-        if (Directory.Exists($"/tmp/cilab-{Name}"))
+        RemoveTemporaryFolders();
+    }
+
+    // Per-user folders in /tmp, named after the user: a later user of the same name (and another uid) could not use them.
+    private void RemoveTemporaryFolders()
+    {
+        foreach (var folder in new[] { $"/tmp/cilab-{Name}", $"/tmp/NuGetScratch{Name}" }.Where(Directory.Exists))
         {
-            Directory.Delete($"/tmp/cilab-{Name}", recursive: true);
+            Directory.Delete(folder, recursive: true);
         }
     }
 }
