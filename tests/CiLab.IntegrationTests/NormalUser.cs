@@ -23,6 +23,8 @@ internal sealed class NormalUser : IAsyncDisposable
         var user = new NormalUser(name, $"/home/{name}");
         await user.DropAsync(); // What a killed earlier run left.
         user.RemoveTemporaryFolders();
+        // Debian's useradd gives a new user a subordinate ID range once these files exist (the first adduser makes them).
+        await RootAsync("touch", "/etc/subuid", "/etc/subgid");
         await RootAsync("useradd", "--create-home", "--shell", "/bin/sh", name);
         var ranges = $"{File.ReadAllText("/etc/subuid")}\n{File.ReadAllText("/etc/subgid")}";
         if (ranges.Split('\n').Count(l => l.StartsWith(name + ":", StringComparison.Ordinal)) < 2)

@@ -51,7 +51,8 @@ public static class RootlessBuild
             var start = Math.Max(NextFree(Path.Combine(etc, "subuid")), NextFree(Path.Combine(etc, "subgid")));
             var range = string.Create(CultureInfo.InvariantCulture, $"{start}-{start + NeededIds - 1}");
             return Problem($"The user {user} has no range of {NeededIds} subordinate {(uids is null ? "user" : "group")} IDs in {etc}/{(uids is null ? "subuid" : "subgid")}, which mmdebstrap maps into its namespace",
-                $"sudo usermod --add-subuids {range} --add-subgids {range} {user}");
+                // usermod refuses -v/-w while the files do not exist (a host where no user has a range yet).
+                $"sudo touch {etc}/subuid {etc}/subgid && sudo usermod --add-subuids {range} --add-subgids {range} {user}");
         }
 
         return new("build", DoctorLevel.Ok, $"{user} builds images in mmdebstrap's unshare mode (subordinate IDs from {uids} in {etc}/subuid).");

@@ -43,7 +43,7 @@ public sealed class RootlessBuildTests : IDisposable
 
         Assert.Equal(DoctorLevel.Problem, missing.Level);
         Assert.Contains("The user runner has no range of 65536 subordinate user IDs", missing.Finding, StringComparison.Ordinal);
-        Assert.Equal("sudo usermod --add-subuids 165536-231071 --add-subgids 165536-231071 runner", missing.Fix);
+        Assert.Equal($"sudo touch {Etc}/subuid {Etc}/subgid && sudo usermod --add-subuids 165536-231071 --add-subgids 165536-231071 runner", missing.Fix);
         Assert.Equal(DoctorLevel.Problem, shortRange.Level);
     }
 
