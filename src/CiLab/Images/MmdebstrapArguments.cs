@@ -22,19 +22,19 @@ internal static class MmdebstrapArguments
         List<string> arguments = ["--variant=minbase", $"--mode={(asRoot ? "root" : "unshare")}", $"--keyring={DebianKeyring}", $"--include={string.Join(',', packages)}"];
         if (image.Provision is { } provision)
         {
-            arguments.Add($"--customize-hook=upload {Quote(provision)} {ProvisionInTree}");
+            arguments.Add($"--customize-hook=upload {NoSpace(provision)} {ProvisionInTree}");
         }
 
         arguments.Add($"--customize-hook={setupScript}");
-        arguments.Add($"--customize-hook=upload {Quote(hostKey)} /etc/ssh/ssh_host_ed25519_key");
-        arguments.Add($"--customize-hook=upload {Quote(hostKey + ".pub")} /etc/ssh/ssh_host_ed25519_key.pub");
+        arguments.Add($"--customize-hook=upload {NoSpace(hostKey)} /etc/ssh/ssh_host_ed25519_key");
+        arguments.Add($"--customize-hook=upload {NoSpace(hostKey + ".pub")} /etc/ssh/ssh_host_ed25519_key.pub");
         arguments.Add("--customize-hook=chmod 600 \"$1/etc/ssh/ssh_host_ed25519_key\"");
         arguments.AddRange([image.Suite, tarball, image.Mirror.AbsoluteUri]);
         return arguments;
     }
 
     // Special hooks split their arguments on spaces, with no quoting: a path with a space cannot be passed at all.
-    private static string Quote(string path) => path.Contains(' ', StringComparison.Ordinal)
+    private static string NoSpace(string path) => path.Contains(' ', StringComparison.Ordinal)
         ? throw new ImageBuildException($"mmdebstrap cannot upload a file whose path has a space: {path}")
         : path;
 }

@@ -66,7 +66,7 @@ public static class RootlessBuild
     private static DoctorFinding Problem(string finding, string fix) => new("build", DoctorLevel.Problem, $"{finding}: no image can be built here.", fix);
 
     private static string Sysctl(string key, string value) =>
-        $"sudo sysctl -w {key}={value} && echo {key}={value} | sudo tee /etc/sysctl.d/60-cilab.conf";
+        $"sudo sysctl -w {key}={value} && echo {key}={value} | sudo tee -a /etc/sysctl.d/60-cilab.conf";
 
     // The first line for the user (by name or uid) with at least NeededIds IDs: its start.
     private static long? Range(string file, string user, long uid)

@@ -165,9 +165,11 @@ public sealed partial class QemuMachine
     /// <exception cref="VmBusyException">Another run holds it and <see cref="WaitWhenBusy"/> is false.</exception>
     public async Task AcquireAsync(CancellationToken cancellationToken)
     {
-        await VmLocks.EnsureHeldAsync(LockPath, Name, WaitWhenBusy, _log, cancellationToken).ConfigureAwait(false);
-        // A run killed outright (a cancelled job's last step) held it: its VM is in no known state, so it goes.
-        ReapIfOrphaned();
+        if (await VmLocks.EnsureHeldAsync(LockPath, Name, WaitWhenBusy, _log, cancellationToken).ConfigureAwait(false))
+        {
+            // Taken just now: if a run killed outright (a cancelled job's last step) held it, its VM is in no known state, so it goes.
+            ReapIfOrphaned();
+        }
     }
 
     /// <summary>Lets other runs drive the VM again (a long-lived process, such as a test runner, that is done with it).</summary>

@@ -14,7 +14,8 @@ internal static class VmLocks
     private static readonly Dictionary<string, FileLock> Held = new(StringComparer.Ordinal);
     private static readonly Dictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
 
-    public static async Task EnsureHeldAsync(string path, string vmName, bool wait, ILogger log, CancellationToken cancellationToken)
+    /// <summary>Takes the VM's lock unless this process holds it; true when this call took it.</summary>
+    public static async Task<bool> EnsureHeldAsync(string path, string vmName, bool wait, ILogger log, CancellationToken cancellationToken)
     {
         // One task of this process at a time per VM: two tasks polling the same file lock would shut each other out.
         SemaphoreSlim gate;
@@ -22,7 +23,7 @@ internal static class VmLocks
         {
             if (Held.ContainsKey(path))
             {
-                return;
+                return false;
             }
 
             gate = Gates.TryGetValue(path, out var known) ? known : Gates[path] = new SemaphoreSlim(1, 1);
@@ -33,7 +34,7 @@ internal static class VmLocks
         {
             if (IsHeld(path))
             {
-                return;
+                return false;
             }
 
             var acquired = FileLock.TryAcquire(path);
@@ -54,6 +55,8 @@ internal static class VmLocks
             {
                 Held[path] = acquired;
             }
+
+            return true;
         }
         finally
         {

@@ -40,12 +40,11 @@ public sealed class SshBannerTests
     [Fact]
     public async Task Nothing_listening_ends_with_the_reason_within_the_budget()
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        // Bound but not listening: connections are refused, and no other test can take the port meanwhile (a port
+        // freed and reused here could meanwhile be taken by a parallel test's server, which would answer instead).
+        using var reserved = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        reserved.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)reserved.LocalEndPoint!).Port;
 
         var why = await SshBanner.WaitAsync("127.0.0.1", port, TimeSpan.FromSeconds(1), Ct);
 
