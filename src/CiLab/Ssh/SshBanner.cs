@@ -33,7 +33,8 @@ internal static class SshBanner
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            last = failure;
+            // An attempt cut short by the budget says less than an earlier refusal or close: keep that one.
+            last = limit.IsCancellationRequested && last != "no answer" ? last : failure;
             if (limit.IsCancellationRequested)
             {
                 wait += TimeSpan.FromSeconds(1);

@@ -67,7 +67,7 @@ public sealed class SshBannerTests
             }
         }, Ct);
 
-        var why = await SshBanner.WaitAsync("127.0.0.1", ((IPEndPoint)server.LocalEndpoint).Port, TimeSpan.FromSeconds(1), Ct);
+        var why = await SshBanner.WaitAsync("127.0.0.1", ((IPEndPoint)server.LocalEndpoint).Port, TimeSpan.FromSeconds(5), Ct);
 
         Assert.Contains("closed before a banner", why, StringComparison.Ordinal);
     }
