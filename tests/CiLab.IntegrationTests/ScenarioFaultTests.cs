@@ -59,9 +59,20 @@ public sealed class ScenarioFaultTests(GuestLab lab) : IAsyncLifetime
 
         scenario.Step("hard reset", async (vm, ct) =>
         {
+            // What the guest synced is on the disk after a reset; the reset starts a new boot.
+            await vm.RunAsync("echo synced > /var/tmp/before-reset && sync", ct);
             await vm.Faults.ResetAsync(ct);
             var uptime = double.Parse((await vm.RunAsync("cut -d' ' -f1 /proc/uptime", ct)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
             vm.Expect(uptime < 300, $"Uptime is {uptime}s: the guest did not restart.");
+            vm.Expect(await vm.RunAsync("cat /var/tmp/before-reset", ct) == "synced", "A file synced before the reset is gone.");
+        });
+
+        scenario.Step("clean reboot", async (vm, ct) =>
+        {
+            // Not synced by hand: the guest's own shutdown must write it before the VM starts again.
+            await vm.RunAsync("echo kept > /var/tmp/before-reboot", ct);
+            await vm.Faults.RebootAsync(ct);
+            vm.Expect(await vm.RunAsync("cat /var/tmp/before-reboot", ct) == "kept", "A file written before the reboot is gone.");
         });
 
         scenario.Step("host files reach the guest", async (vm, ct) =>
@@ -80,7 +91,7 @@ public sealed class ScenarioFaultTests(GuestLab lab) : IAsyncLifetime
         Directory.Delete(served, recursive: true);
 
         var cases = result.Report.Cases.ToDictionary(c => c.Name);
-        Assert.All(cases.Values.Take(5), c => Assert.True(c.Outcome == TestOutcome.Passed, $"{c.Name}: {c.Outcome}: {c.Message}\n{c.Output}"));
+        Assert.All(cases.Values.Take(6), c => Assert.True(c.Outcome == TestOutcome.Passed, $"{c.Name}: {c.Outcome}: {c.Message}\n{c.Output}"));
         Assert.Equal(TestOutcome.Failed, cases["fails"].Outcome);
         Assert.Contains("exited with code 3", cases["fails"].Message, StringComparison.Ordinal);
         Assert.Contains("something broke", cases["fails"].Output, StringComparison.Ordinal);

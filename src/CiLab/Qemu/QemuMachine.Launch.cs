@@ -1,4 +1,8 @@
 using System.Globalization;
+using System.Text.Json;
+using CiLab.Machines;
+using CiLab.Processes;
+using CliWrap;
 using CiLab.Host;
 using CiLab.Labs;
 using CiLab.Ssh;
@@ -7,6 +11,33 @@ namespace CiLab.Qemu;
 
 public sealed partial class QemuMachine
 {
+    // Starts QEMU as the daemon run.Pid will name, with run's ports and owner, and records the run. Owned by this process
+    // while booting even when detached later: a run stopped mid-boot leaves nothing behind.
+    private async Task<VmRunInfo> LaunchAsync(VmRunInfo run, string? fromSnapshot, bool owned = true)
+    {
+        File.Delete(PidPath);
+        File.Delete(QmpPath);
+        // Not cancellable: cut between QEMU's fork and its pid file, the daemon would be out of reach. It takes a second or two.
+        var qemu = await Cli.Wrap("qemu-system-x86_64")
+            .WithArguments(QemuArguments(run.Accelerator, run.SshPort, run.Forwards, fromSnapshot))
+            .WithValidation(false)
+            .ExecuteBoundedAsync(CancellationToken.None).ConfigureAwait(false);
+        if (!qemu.IsSuccess)
+        {
+            throw new VmException($"QEMU would not start VM '{Name}' (exit code {qemu.ExitCode}): {qemu.StandardError.Trim()}");
+        }
+
+        var pid = ReadPid() ?? throw new VmException($"QEMU started VM '{Name}' but wrote no pid file.");
+        if (owned)
+        {
+            OwnedMachines.Add(pid, Name);
+        }
+
+        run = run with { Pid = pid, Started = DateTimeOffset.UtcNow };
+        AtomicFile.WriteAllText(RunInfoPath, JsonSerializer.Serialize(run));
+        return run;
+    }
+
     private IEnumerable<string> QemuArguments(string accelerator, int sshPort, List<PortForward> forwards, string? fromSnapshot)
     {
         var hostForwards = string.Concat(forwards.Prepend(new PortForward(sshPort, 22)).Select(p => $",hostfwd=tcp:127.0.0.1:{p.HostPort}-:{p.GuestPort}"));

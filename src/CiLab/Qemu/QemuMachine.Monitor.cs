@@ -2,7 +2,7 @@ using CiLab.Machines;
 
 namespace CiLab.Qemu;
 
-// The faults QEMU's monitor (QMP) injects: the network cable and the reset button.
+// The fault QEMU's monitor (QMP) injects in place: the network cable (the reset button is in QemuMachine.Restart.cs).
 public sealed partial class QemuMachine
 {
     /// <inheritdoc/>
@@ -10,13 +10,6 @@ public sealed partial class QemuMachine
     {
         await using var qmp = await ConnectQmpAsync(cancellationToken).ConfigureAwait(false);
         await qmp.SetLinkAsync(NetworkDeviceId, up, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc/>
-    public async Task ResetAsync(CancellationToken cancellationToken)
-    {
-        await using var qmp = await ConnectQmpAsync(cancellationToken).ConfigureAwait(false);
-        await qmp.SystemResetAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Connects to the VM's QMP socket.</summary>

@@ -16,7 +16,7 @@ namespace CiLab.Qemu;
 /// 127.0.0.1, the serial console in a log, QMP on a unix socket in a 0700 folder. Start waits until SSH
 /// answers and fails fast, with the console's last lines, when the guest dies or panics.
 /// </summary>
-public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, ISerialConsole, ILiveSnapshots
+public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IColdReboot, ISerialConsole, ILiveSnapshots
 {
     // The id of the VM's one network device (user-mode networking), for QMP's set_link.
     private const string NetworkDeviceId = "net0";
@@ -166,24 +166,8 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IS
             }
 
             var forwards = Definition.Ports.Select(p => p with { HostPort = p.HostPort != 0 ? p.HostPort : PortAllocator.FreePort() }).ToList();
-            File.Delete(PidPath);
-            File.Delete(QmpPath);
-            // Not cancellable: cut between QEMU's fork and its pid file, the daemon would be out of reach. It takes a second or two.
-            var qemu = await Cli.Wrap("qemu-system-x86_64")
-                .WithArguments(QemuArguments(accelerator, port, forwards, fromSnapshot))
-                .WithValidation(false)
-                .ExecuteBoundedAsync(CancellationToken.None).ConfigureAwait(false);
-            if (!qemu.IsSuccess)
-            {
-                throw new VmException($"QEMU would not start VM '{Name}' (exit code {qemu.ExitCode}): {qemu.StandardError.Trim()}");
-            }
-
-            var pid = ReadPid() ?? throw new VmException($"QEMU started VM '{Name}' but wrote no pid file.");
-            // Owned while booting even when detached later: a run stopped mid-boot leaves nothing behind.
-            OwnedMachines.Add(pid, Name);
-
-            var run = new VmRunInfo(pid, port, accelerator, DateTimeOffset.UtcNow, detached ? null : Environment.ProcessId, detached ? null : ProcessStart(Environment.ProcessId), forwards);
-            AtomicFile.WriteAllText(RunInfoPath, JsonSerializer.Serialize(run));
+            var owner = detached ? null : (int?)Environment.ProcessId;
+            await LaunchAsync(new VmRunInfo(0, port, accelerator, DateTimeOffset.UtcNow, owner, owner is { } o ? ProcessStart(o) : null, forwards), fromSnapshot).ConfigureAwait(false);
         }
 
         if (cancellationToken.IsCancellationRequested)
