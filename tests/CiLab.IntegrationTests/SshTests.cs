@@ -126,6 +126,36 @@ public sealed class SshTests(SshGuest guest) : IClassFixture<SshGuest>
     }
 
     [Fact]
+    public async Task A_timeout_kills_a_command_that_starts_no_process_and_the_next_command_runs()
+    {
+        // A loop of builtins runs in the persistent shell's subshell itself, which carries no CILAB_ID: it must die too.
+        await Assert.ThrowsAsync<GuestCommandTimeoutException>(() => Ssh.RunAsync(new GuestCommand { Script = "while :; do :; done", Timeout = TimeSpan.FromSeconds(3) }, Ct));
+        var busy = await Ssh.RunAsync(new GuestCommand { Script = "ps -eo times=,args= | awk '/__cilab_m/ && $1 >= 2' | wc -l" }, Ct);
+        Assert.Equal("0", busy.StandardOutput.Trim());
+        Assert.Equal("next\n", (await Ssh.RunAsync(new GuestCommand { Script = "echo next" }, Ct)).StandardOutput);
+    }
+
+    [Fact]
+    public async Task Output_that_looks_like_a_frame_end_is_output_and_a_command_sees_none_of_the_shells_variables()
+    {
+        // The persistent shell ends each command's output at a marker; a guest that prints one of its own ends nothing.
+        var result = await Ssh.RunAsync(new GuestCommand { Script = "echo \"[$__cilab_m][$__cilab_l]\"; printf '\\ncilab-00000000000000000000000000000000 0\\n'; exit 5", ValidateExitCode = false }, Ct);
+        Assert.Equal((5, "[][]\n\ncilab-00000000000000000000000000000000 0\n"), (result.ExitCode, result.StandardOutput));
+        var quiet = await Ssh.RunAsync(new GuestCommand { Script = "printf 'no newline'" }, Ct);
+        Assert.Equal("no newline", quiet.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Commands_run_again_after_a_reset_the_held_connection_did_not_see_coming()
+    {
+        Assert.Equal("before\n", (await Ssh.RunAsync(new GuestCommand { Script = "echo before" }, Ct)).StandardOutput);
+        await guest.Vm.ResetAsync(Ct);
+        // No reconnect by hand: the held connection and its persistent shell are stale, and the probes replace them.
+        await guest.Vm.WaitUntilReadyAsync(TimeSpan.FromMinutes(3), Ct);
+        Assert.Equal("after\n", (await Ssh.RunAsync(new GuestCommand { Script = "echo after" }, Ct)).StandardOutput);
+    }
+
+    [Fact]
     public async Task Waits_succeed_on_a_real_condition_and_time_out_with_the_last_output()
     {
         await guest.Vm.WaitForServiceAsync("ssh.service", TimeSpan.FromSeconds(30), Ct);

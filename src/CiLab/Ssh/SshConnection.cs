@@ -21,6 +21,9 @@ internal sealed class SshConnection : IDisposable
     private BaseClient? _ssh;
     private BaseClient? _sftp;
     private volatile bool _dropped;
+    private readonly SemaphoreSlim _sessionGate = new(1, 1);
+    private GuestSession? _session;
+    private string? _sessionRefused;
 
     private SshConnection(SshEndpoint endpoint, string vmName) => (_endpoint, _vmName) = (endpoint, vmName);
 
@@ -46,9 +49,60 @@ internal sealed class SshConnection : IDisposable
     public async Task<SftpClient> FilesAsync(CancellationToken cancellationToken) =>
         (SftpClient)await ConnectedAsync(() => _sftp, c => _sftp = c, info => new SftpClient(info), cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// The persistent shell on the command connection, started on first use and again after it broke; null where it
+    /// cannot start (then each command opens its own channel, and <paramref name="log"/> is told once why).
+    /// </summary>
+    public async Task<GuestSession?> SessionAsync(Action<string> log, CancellationToken cancellationToken)
+    {
+        if (_session is { IsUsable: true } ready)
+        {
+            return ready;
+        }
+
+        if (_sessionRefused is not null)
+        {
+            return null;
+        }
+
+        await _sessionGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_session is { IsUsable: true } raced)
+            {
+                return raced;
+            }
+
+            _session?.Dispose();
+            _session = null;
+            var client = await CommandsAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                _session = await GuestSession.StartAsync(client, cancellationToken).ConfigureAwait(false);
+            }
+            catch (GuestSessionException e)
+            {
+                _sessionRefused = e.Message;
+                log($"VM '{_vmName}': no persistent shell for {_endpoint.User} ({e.Message}); each command opens a channel of its own.");
+            }
+
+            if (_dropped)
+            {
+                _session?.Dispose();
+            }
+
+            return _session;
+        }
+        finally
+        {
+            _sessionGate.Release();
+        }
+    }
+
     public void Dispose()
     {
         _dropped = true;
+        _session?.Dispose();
         _ssh?.Dispose();
         _sftp?.Dispose();
     }
@@ -56,7 +110,7 @@ internal sealed class SshConnection : IDisposable
     // The pool key leaves out the OpenSSH-only ControlPath.
     private static SshEndpoint Key(SshEndpoint endpoint) => endpoint with { ControlPath = string.Empty };
 
-    private async Task<BaseClient> ConnectedAsync(Func<BaseClient?> get, Action<BaseClient> set, Func<ConnectionInfo, BaseClient> create, CancellationToken cancellationToken)
+    private async Task<BaseClient> ConnectedAsync(Func<BaseClient?> get, Action<BaseClient?> set, Func<ConnectionInfo, BaseClient> create, CancellationToken cancellationToken)
     {
         if (get() is { IsConnected: true } ready)
         {
@@ -71,7 +125,10 @@ internal sealed class SshConnection : IDisposable
                 return raced;
             }
 
+            // Forgotten as soon as it is disposed: a failed reconnect below must not leave a disposed client to be
+            // asked IsConnected (which throws) by the next command.
             get()?.Dispose();
+            set(null);
             if (await SshBanner.WaitAsync(_endpoint.Host, _endpoint.Port, ConnectTimeout, cancellationToken).ConfigureAwait(false) is { } silent)
             {
                 throw new GuestConnectionException(_vmName, $"connecting to {_endpoint.User}@{_endpoint.Host}:{_endpoint.Port} failed: {silent}.");

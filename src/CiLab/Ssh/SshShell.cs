@@ -58,6 +58,22 @@ public sealed class SshShell(string vmName, SshEndpoint endpoint, IGuestProfile?
         var clock = Stopwatch.StartNew();
         try
         {
+            if (input is null && command is { Elevation: Elevation.None, OnOutputLine: null, OnErrorLine: null }
+                && await Connection.SessionAsync(_log.Line, linked.Token).ConfigureAwait(false) is { } session && session.TryEnter())
+            {
+                try
+                {
+                    if (await RunInSessionAsync(session, command, id, linked.Token).ConfigureAwait(false) is { } result)
+                    {
+                        return Checked(command, result with { Duration = clock.Elapsed });
+                    }
+                }
+                finally
+                {
+                    session.Leave();
+                }
+            }
+
             using var running = await StartAsync(RemoteCommandLine(command, id, hasInput: input is not null), linked.Token).ConfigureAwait(false);
             var stdout = GuestOutput.Start(running.Command.OutputStream, HostCommands.DefaultOutputLimit, command.OnOutputLine);
             var stderr = GuestOutput.Start(running.Command.ExtendedOutputStream, HostCommands.ErrorLimit, command.OnErrorLine);
@@ -79,17 +95,48 @@ public sealed class SshShell(string vmName, SshEndpoint endpoint, IGuestProfile?
                 throw new GuestConnectionException(VmName, $"the connection broke while the command ran ({e.Message}).");
             }
 
-            var result = new GuestCommandResult(ExitCode(running.Command), await stdout.TextAsync().ConfigureAwait(false), await stderr.TextAsync().ConfigureAwait(false), clock.Elapsed);
-            if (command.ValidateExitCode && result.ExitCode != 0)
-            {
-                throw new GuestCommandFailedException(VmName, command, result);
-            }
-
-            return result;
+            return Checked(command, new GuestCommandResult(ExitCode(running.Command), await stdout.TextAsync().ConfigureAwait(false), await stderr.TextAsync().ConfigureAwait(false), clock.Elapsed));
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new GuestCommandTimeoutException(VmName, command, command.Timeout!.Value);
+        }
+    }
+
+    private GuestCommandResult Checked(GuestCommand command, GuestCommandResult result) =>
+        command.ValidateExitCode && result.ExitCode != 0 ? throw new GuestCommandFailedException(VmName, command, result) : result;
+
+    /// <summary>
+    /// Runs a plain command (no elevation, input or line callbacks) in the VM's persistent shell: the same working
+    /// directory, environment and CILAB_ID marker as on a channel of its own, in a subshell of sh. A command cut short
+    /// (timeout, cancellation) is killed like any other, with the subshell itself, and the session is replaced. Null when
+    /// the command never reached the guest.
+    /// </summary>
+    private async Task<GuestCommandResult?> RunInSessionAsync(GuestSession session, GuestCommand command, string id, CancellationToken cancellationToken)
+    {
+        var cd = command.WorkingDirectory is { } directory ? $"cd {ShellQuoting.Quote(directory)} || exit\n" : string.Empty;
+        var variables = command.Environment.Append(new("CILAB_ID", id));
+        var script = $"{cd}export {string.Join(' ', variables.Select(p => $"{EnvironmentName(p.Key)}={ShellQuoting.Quote(p.Value)}"))}\n{command.Script}";
+        try
+        {
+            var (exitCode, stdout, stderr) = await session.RunAsync(script, HostCommands.DefaultOutputLimit, HostCommands.ErrorLimit, cancellationToken).ConfigureAwait(false);
+            return new GuestCommandResult(exitCode, stdout, stderr, TimeSpan.Zero);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillRemoteAsync(id, Elevation.None, session.Pid).ConfigureAwait(false);
+            throw;
+        }
+        catch (GuestSessionException e) when (!e.Sent)
+        {
+            // Nothing reached the guest (the connection went stale): a channel of its own connects afresh.
+            _log.Line($"VM '{VmName}': {e.Message}; running the command on a channel of its own.");
+            SshConnection.Drop(Endpoint);
+            return null;
+        }
+        catch (GuestSessionException e)
+        {
+            throw new GuestConnectionException(VmName, $"the connection broke while the command ran ({e.Message}).");
         }
     }
 
@@ -191,9 +238,12 @@ public sealed class SshShell(string vmName, SshEndpoint endpoint, IGuestProfile?
             ? name
             : throw new ArgumentException($"'{name}' is not a valid environment variable name.", nameof(name));
 
-    private async Task KillRemoteAsync(string id, Elevation elevation)
+    // A session's command also has its subshell, the session shell's child, which carries no marker: it goes first,
+    // since a subshell spinning in builtins can starve the guest's CPU for as long as the marked processes take to find.
+    private async Task KillRemoteAsync(string id, Elevation elevation, int? sessionPid = null)
     {
-        var kill = $"{_profile.KillTaggedCommand("CILAB_ID", id, "TERM")}; sleep 1; {_profile.KillTaggedCommand("CILAB_ID", id, "KILL")}";
+        var subshell = sessionPid is { } pid ? $"pkill -KILL -P {pid.ToString(CultureInfo.InvariantCulture)}; kill -KILL {pid.ToString(CultureInfo.InvariantCulture)}; " : string.Empty;
+        var kill = $"{subshell}{_profile.KillTaggedCommand("CILAB_ID", id, "TERM")}; sleep 1; {_profile.KillTaggedCommand("CILAB_ID", id, "KILL")}";
         var prefix = elevation switch { Elevation.Sudo => "sudo -n ", Elevation.Doas => "doas -n ", _ => string.Empty };
         using var limit = new CancellationTokenSource(KillTimeout);
         try
