@@ -3,7 +3,7 @@ namespace CiLab.Machines;
 /// <summary>
 /// A machine that ends a guest's reboot with a fresh start of its emulator on the same disk instead of a warm reset:
 /// the guest shuts down cleanly as for any reboot, then boots as from power-on. Under QEMU's TCG a warm reset boots
-/// 1.5–2.5 times slower than a cold start (measured: the new kernel's and initrd's first seconds), so this is how
+/// 1.5–2.5 times slower than a cold start (measured: the kernel and initrd phases), so this is how
 /// scenario reboots are done where it is offered; reboots the guest starts by itself stay warm.
 /// </summary>
 public interface IColdReboot

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using CiLab.Processes;
 
@@ -25,15 +26,16 @@ internal sealed class FrameReader
     /// <summary>True once the stream has ended (the channel closed).</summary>
     public bool Ended { get; private set; }
 
-    /// <summary>Starts collecting the next command's output, which ends at <paramref name="marker"/>.</summary>
-    public Frame Expect(string marker, int limit)
+    /// <summary>Starts collecting the next command's output, which ends at <paramref name="marker"/>; each line also goes to <paramref name="onLine"/>.</summary>
+    public Frame Expect(string marker, int limit, Action<string>? onLine)
     {
         lock (_gate)
         {
-            _frame = new Frame(marker, limit);
+            _frame = new Frame(marker, limit, onLine);
             if (Ended)
             {
-                _frame.Fail();
+                // The shell was gone before this command was written: it never ran.
+                _frame.Fail(sent: false);
             }
 
             return _frame;
@@ -85,7 +87,7 @@ internal sealed class FrameReader
         {
             // Keep a tail that could be the start of the marker.
             var keep = Math.Min(text.Length, end.Length);
-            frame.Output.Append(text.AsSpan(0, text.Length - keep));
+            frame.Append(text.AsSpan(0, text.Length - keep));
             _window.Remove(0, text.Length - keep);
             return;
         }
@@ -109,29 +111,85 @@ internal sealed class FrameReader
             after = newline + 1;
         }
 
-        frame.Output.Append(text.AsSpan(0, at));
+        frame.Append(text.AsSpan(0, at));
         _window.Remove(0, after);
         _frame = null;
         frame.Complete(exitCode);
     }
 
     /// <summary>One command's output on this stream.</summary>
-    internal sealed class Frame(string marker, int limit)
+    internal sealed class Frame(string marker, int limit, Action<string>? onLine)
     {
         private readonly TaskCompletionSource<int> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly OutputTail _output = new(limit);
+        private readonly StringBuilder _line = new();
+        private ExceptionDispatchInfo? _failure;
 
         public string Marker { get; } = marker;
 
-        public OutputTail Output { get; } = new(limit);
-
-        public string Text => Output.ToString();
+        public string Text => _output.ToString();
 
         /// <summary>The exit code (0 on stderr) once the marker arrived.</summary>
         /// <exception cref="GuestSessionException">The channel closed first, or the frame's end was malformed.</exception>
         public Task<int> WaitAsync(CancellationToken cancellationToken) => _end.Task.WaitAsync(cancellationToken);
 
-        public void Complete(int exitCode) => _end.TrySetResult(exitCode);
+        public void Append(ReadOnlySpan<char> text)
+        {
+            _output.Append(text);
+            if (onLine is null)
+            {
+                return;
+            }
 
-        public void Fail() => _end.TrySetException(new GuestSessionException("the persistent shell's channel closed before the command's end was reported"));
+            foreach (var c in text)
+            {
+                if (c == '\n')
+                {
+                    Deliver(_line.ToString().TrimEnd('\r'));
+                    _line.Clear();
+                }
+                else
+                {
+                    _line.Append(c);
+                }
+            }
+        }
+
+        // A callback that throws stops no reading: its first exception is the command's, once its output is all in.
+        public void Complete(int exitCode)
+        {
+            if (_line.Length > 0)
+            {
+                Deliver(_line.ToString());
+            }
+
+            if (_failure is not null)
+            {
+                _end.TrySetException(_failure.SourceException);
+                return;
+            }
+
+            _end.TrySetResult(exitCode);
+        }
+
+        public void Fail(bool sent = true) => _end.TrySetException(new GuestSessionException(
+            sent ? "the persistent shell's channel closed before the command's end was reported" : "the persistent shell had ended", sent));
+
+        private void Deliver(string line)
+        {
+            if (_failure is not null)
+            {
+                return;
+            }
+
+            try
+            {
+                onLine!(line);
+            }
+            catch (Exception e)
+            {
+                _failure = ExceptionDispatchInfo.Capture(e);
+            }
+        }
     }
 }

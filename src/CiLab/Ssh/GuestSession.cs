@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using CiLab.Labs;
+using CiLab.Machines;
 using CiLab.Processes;
 using Renci.SshNet;
 using Renci.SshNet.Common;
@@ -37,8 +39,9 @@ internal sealed class GuestSession : IDisposable
     private readonly SemaphoreSlim _turn = new(1, 1);
     private volatile bool _broken;
 
-    private GuestSession(SshCommand channel, Task execution, Stream input, int pid)
+    private GuestSession(SshClient client, SshCommand channel, Task execution, Stream input, int pid)
     {
+        Client = client;
         _channel = channel;
         _execution = execution;
         _input = input;
@@ -47,17 +50,22 @@ internal sealed class GuestSession : IDisposable
         _stderr = new FrameReader(channel.ExtendedOutputStream, withExitCode: false);
     }
 
+    /// <summary>The connection it runs on: when that is replaced, so is the session.</summary>
+    public SshClient Client { get; }
+
     /// <summary>The session shell's process id in the guest (its running command is its only child).</summary>
     public int Pid { get; }
 
     /// <summary>False once a command broke the framing (timed out, cancelled) or the channel closed: start another.</summary>
     public bool IsUsable => !_broken && !_execution.IsCompleted && !_stdout.Ended && !_stderr.Ended;
 
-    /// <summary>Starts sh on a new channel of <paramref name="client"/> and reads its pid.</summary>
+    /// <summary>Starts sh on a new channel of <paramref name="client"/>, elevated as asked, and reads its pid.</summary>
     /// <exception cref="GuestSessionException">No sh answered as expected.</exception>
-    public static async Task<GuestSession> StartAsync(SshClient client, CancellationToken cancellationToken)
+    public static async Task<GuestSession> StartAsync(SshClient client, Elevation elevation, CancellationToken cancellationToken)
     {
-        var channel = client.CreateCommand("exec sh -c " + ShellQuoting.Quote(Loop));
+        // Elevated, the whole shell runs as root: its environment is what sudo or doas leaves, as for `sudo -n env … sh -c`.
+        var elevate = elevation switch { Elevation.Sudo => "sudo -n ", Elevation.Doas => "doas -n ", _ => string.Empty };
+        var channel = client.CreateCommand($"exec {elevate}sh -c {ShellQuoting.Quote(Loop)}");
         try
         {
             var execution = channel.ExecuteAsync(CancellationToken.None);
@@ -65,15 +73,23 @@ internal sealed class GuestSession : IDisposable
             var first = await Task.Run(() => ReadLine(channel.OutputStream), cancellationToken).WaitAsync(StartTimeout, cancellationToken).ConfigureAwait(false);
             if (!int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
             {
-                throw new GuestSessionException(execution.IsCompleted ? $"sh ended at once (exit {channel.ExitStatus})" : $"sh answered '{first}' instead of its pid");
+                if (execution.IsCompleted)
+                {
+                    // It ended (sudo refused, say): its own words say why.
+                    using var stderr = new StreamReader(channel.ExtendedOutputStream, Encoding.UTF8, leaveOpen: true);
+                    var why = await stderr.ReadToEndAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+                    throw new GuestSessionException($"the shell ended at once with exit code {channel.ExitStatus}: {why.Trim()}", refused: true);
+                }
+
+                throw new GuestSessionException($"the shell answered '{first}' instead of its pid", refused: true);
             }
 
-            return new GuestSession(channel, execution, input, pid);
+            return new GuestSession(client, channel, execution, input, pid);
         }
         catch (Exception e) when (e is SshException or TimeoutException or InvalidOperationException or ObjectDisposedException or IOException)
         {
             channel.Dispose();
-            throw new GuestSessionException(e.Message);
+            throw new GuestSessionException(e.Message, sent: false);
         }
         catch
         {
@@ -89,14 +105,15 @@ internal sealed class GuestSession : IDisposable
     public void Leave() => _turn.Release();
 
     /// <summary>
-    /// Runs <paramref name="script"/> in a subshell; returns its exit code and output tails. Cancelled (a timeout, say),
+    /// Runs <paramref name="script"/> (<paramref name="command"/> made ready for the shell) in a subshell; returns its exit
+    /// code and output tails, and passes each line to the command's callbacks as it arrives. Cancelled (a timeout, say),
     /// the session is marked broken: the caller kills what the command started and the next command gets a new session.
     /// </summary>
-    public async Task<(int ExitCode, string StandardOutput, string StandardError)> RunAsync(string script, int outputLimit, int errorLimit, CancellationToken cancellationToken)
+    public async Task<(int ExitCode, string StandardOutput, string StandardError)> RunAsync(string script, GuestCommand command, CancellationToken cancellationToken)
     {
         var marker = "cilab-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        var stdout = _stdout.Expect(marker, outputLimit);
-        var stderr = _stderr.Expect(marker, errorLimit);
+        var stdout = _stdout.Expect(marker, HostCommands.DefaultOutputLimit, command.OnOutputLine);
+        var stderr = _stderr.Expect(marker, HostCommands.ErrorLimit, command.OnErrorLine);
         try
         {
             var frame = Encoding.UTF8.GetBytes($"{marker}\n{script}\n{marker}\n");
@@ -123,7 +140,12 @@ internal sealed class GuestSession : IDisposable
         catch (TimeoutException)
         {
             _broken = true;
-            throw new GuestSessionException("the persistent shell's channel closed before the command's end was reported");
+            throw new GuestSessionException($"the persistent shell's channel closed before the command's end was reported; {State()}");
+        }
+        catch (GuestSessionException e) when (e.Sent)
+        {
+            _broken = true;
+            throw new GuestSessionException($"{e.Message}; {State()}");
         }
         catch
         {
@@ -131,6 +153,10 @@ internal sealed class GuestSession : IDisposable
             throw;
         }
     }
+
+    // For the error message: which end went away.
+    private string State() =>
+        $"connection {(Client.IsConnected ? "up" : "down")}, shell {(_execution.IsCompleted ? $"ended (exit {_channel.ExitStatus?.ToString(CultureInfo.InvariantCulture) ?? _channel.ExitSignal ?? "unknown"})" : "still running")}";
 
     public void Dispose()
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using CiLab.Labs;
 using CiLab.Machines;
 using Renci.SshNet;
 using Renci.SshNet.Common;
@@ -22,8 +23,8 @@ internal sealed class SshConnection : IDisposable
     private BaseClient? _sftp;
     private volatile bool _dropped;
     private readonly SemaphoreSlim _sessionGate = new(1, 1);
-    private GuestSession? _session;
-    private string? _sessionRefused;
+    private readonly Dictionary<Elevation, GuestSession> _sessions = [];
+    private readonly Dictionary<Elevation, string> _sessionsRefused = [];
 
     private SshConnection(SshEndpoint endpoint, string vmName) => (_endpoint, _vmName) = (endpoint, vmName);
 
@@ -39,6 +40,18 @@ internal sealed class SshConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes the connection for <paramref name="endpoint"/> out of use without cutting what still runs on it; it is closed
+    /// once <paramref name="pending"/> (a write that may yet break it) has ended. The next use connects afresh.
+    /// </summary>
+    public static void Retire(SshEndpoint endpoint, Task pending)
+    {
+        if (Pool.TryRemove(Key(endpoint), out var connection))
+        {
+            pending.ContinueWith(_ => connection.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+    }
+
     /// <summary>The command connection, connected.</summary>
     /// <exception cref="GuestConnectionException">It could not connect, or the host key is not the pinned one.</exception>
     public async Task<SshClient> CommandsAsync(CancellationToken cancellationToken) =>
@@ -50,48 +63,52 @@ internal sealed class SshConnection : IDisposable
         (SftpClient)await ConnectedAsync(() => _sftp, c => _sftp = c, info => new SftpClient(info), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
-    /// The persistent shell on the command connection, started on first use and again after it broke; null where it
-    /// cannot start (then each command opens its own channel, and <paramref name="log"/> is told once why).
+    /// The persistent shell with <paramref name="elevation"/> on the command connection, started on first use and again
+    /// after it broke; null where it cannot start (then each such command opens its own channel, and
+    /// <paramref name="log"/> is told once why).
     /// </summary>
-    public async Task<GuestSession?> SessionAsync(Action<string> log, CancellationToken cancellationToken)
+    public async Task<GuestSession?> SessionAsync(Elevation elevation, Action<string> log, CancellationToken cancellationToken)
     {
-        if (_session is { IsUsable: true } ready)
-        {
-            return ready;
-        }
-
-        if (_sessionRefused is not null)
-        {
-            return null;
-        }
-
         await _sessionGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_session is { IsUsable: true } raced)
+            // A session lives on one client: a reconnect (after a reset, say) leaves it on a dead one.
+            if (_sessions.TryGetValue(elevation, out var held) && held.IsUsable && ReferenceEquals(held.Client, _ssh) && IsAlive(held.Client))
             {
-                return raced;
+                return held;
             }
 
-            _session?.Dispose();
-            _session = null;
+            if (_sessionsRefused.ContainsKey(elevation))
+            {
+                return null;
+            }
+
+            held?.Dispose();
+            _sessions.Remove(elevation);
             var client = await CommandsAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                _session = await GuestSession.StartAsync(client, cancellationToken).ConfigureAwait(false);
+                var session = await GuestSession.StartAsync(client, elevation, cancellationToken).ConfigureAwait(false);
+                if (_dropped)
+                {
+                    session.Dispose();
+                    return null;
+                }
+
+                _sessions[elevation] = session;
+                return session;
+            }
+            catch (GuestSessionException e) when (!e.Refused)
+            {
+                return null; // The connection's trouble, not the shell's: a channel of its own will say what it is.
             }
             catch (GuestSessionException e)
             {
-                _sessionRefused = e.Message;
-                log($"VM '{_vmName}': no persistent shell for {_endpoint.User} ({e.Message}); each command opens a channel of its own.");
+                _sessionsRefused[elevation] = e.Message;
+                var who = elevation == Elevation.None ? _endpoint.User : $"{_endpoint.User} through {elevation.ToString().ToLowerInvariant()}";
+                log($"VM '{_vmName}': no persistent shell for {who} ({e.Message}); each such command opens a channel of its own.");
+                return null;
             }
-
-            if (_dropped)
-            {
-                _session?.Dispose();
-            }
-
-            return _session;
         }
         finally
         {
@@ -102,9 +119,24 @@ internal sealed class SshConnection : IDisposable
     public void Dispose()
     {
         _dropped = true;
-        _session?.Dispose();
+        foreach (var session in _sessions.Values)
+        {
+            session.Dispose();
+        }
         _ssh?.Dispose();
         _sftp?.Dispose();
+    }
+
+    private static bool IsAlive(BaseClient client)
+    {
+        try
+        {
+            return client.IsConnected;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
     }
 
     // The pool key leaves out the OpenSSH-only ControlPath.

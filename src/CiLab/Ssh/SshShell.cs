@@ -15,8 +15,10 @@ using Renci.SshNet.Common;
 namespace CiLab.Ssh;
 
 /// <summary>
-/// A guest shell over SSH.NET: one connection per guest and user held for the process, a channel per command (commands
-/// run in parallel up to the guest's session limit), the host key pinned against the lab's known_hosts, files over SFTP.
+/// A guest shell over SSH.NET: one connection per guest and user held for the process, the host key pinned against the
+/// lab's known_hosts, files over SFTP. A command runs in a persistent shell of its elevation on that connection
+/// (one long-lived sh, a subshell per command); one that takes input or streams its lines, or that finds the shell busy
+/// with another, gets a channel of its own (commands run in parallel up to the guest's session limit).
 /// The system OpenSSH client is used only where a person or rsync needs it: <see cref="InteractiveCommand"/> and
 /// <see cref="SyncAsync"/> (rsync -e ssh, over a ControlMaster).
 /// </summary>
@@ -58,8 +60,8 @@ public sealed class SshShell(string vmName, SshEndpoint endpoint, IGuestProfile?
         var clock = Stopwatch.StartNew();
         try
         {
-            if (input is null && command is { Elevation: Elevation.None, OnOutputLine: null, OnErrorLine: null }
-                && await Connection.SessionAsync(_log.Line, linked.Token).ConfigureAwait(false) is { } session && session.TryEnter())
+            if (input is null
+                && await Connection.SessionAsync(command.Elevation, _log.Line, linked.Token).ConfigureAwait(false) is { } session && session.TryEnter())
             {
                 try
                 {
@@ -78,8 +80,8 @@ public sealed class SshShell(string vmName, SshEndpoint endpoint, IGuestProfile?
             var stdout = GuestOutput.Start(running.Command.OutputStream, HostCommands.DefaultOutputLimit, command.OnOutputLine);
             var stderr = GuestOutput.Start(running.Command.ExtendedOutputStream, HostCommands.ErrorLimit, command.OnErrorLine);
             // Sent beside the wait, not before it: a command that stops reading must not hold the caller past its end or
-            // its timeout. Input it never read is dropped; the blocked write gives up on SSH.NET's own timeout.
-            _ = Task.Run(() => SendInputAsync(running.Command, input), CancellationToken.None);
+            // its timeout. Input it never read is dropped.
+            var sending = Task.Run(() => SendInputAsync(running.Command, input), CancellationToken.None);
             try
             {
                 await running.Execution.WaitAsync(linked.Token).ConfigureAwait(false);
@@ -94,6 +96,15 @@ public sealed class SshShell(string vmName, SshEndpoint endpoint, IGuestProfile?
             {
                 throw new GuestConnectionException(VmName, $"the connection broke while the command ran ({e.Message}).");
             }
+            finally
+            {
+                // Input still being written to a channel that is closing takes the whole connection down a few seconds
+                // later (seen: every command then running on it broke): later commands get a connection of their own.
+                if (input is not null && !await CompletesWithinAsync(sending, TimeSpan.FromMilliseconds(200)).ConfigureAwait(false))
+                {
+                    SshConnection.Retire(Endpoint, sending);
+                }
+            }
 
             return Checked(command, new GuestCommandResult(ExitCode(running.Command), await stdout.TextAsync().ConfigureAwait(false), await stderr.TextAsync().ConfigureAwait(false), clock.Elapsed));
         }
@@ -107,7 +118,7 @@ public sealed class SshShell(string vmName, SshEndpoint endpoint, IGuestProfile?
         command.ValidateExitCode && result.ExitCode != 0 ? throw new GuestCommandFailedException(VmName, command, result) : result;
 
     /// <summary>
-    /// Runs a plain command (no elevation, input or line callbacks) in the VM's persistent shell: the same working
+    /// Runs a command without input in the VM's persistent shell of its elevation: the same working
     /// directory, environment and CILAB_ID marker as on a channel of its own, in a subshell of sh. A command cut short
     /// (timeout, cancellation) is killed like any other, with the subshell itself, and the session is replaced. Null when
     /// the command never reached the guest.
@@ -119,19 +130,18 @@ public sealed class SshShell(string vmName, SshEndpoint endpoint, IGuestProfile?
         var script = $"{cd}export {string.Join(' ', variables.Select(p => $"{EnvironmentName(p.Key)}={ShellQuoting.Quote(p.Value)}"))}\n{command.Script}";
         try
         {
-            var (exitCode, stdout, stderr) = await session.RunAsync(script, HostCommands.DefaultOutputLimit, HostCommands.ErrorLimit, cancellationToken).ConfigureAwait(false);
+            var (exitCode, stdout, stderr) = await session.RunAsync(script, command, cancellationToken).ConfigureAwait(false);
             return new GuestCommandResult(exitCode, stdout, stderr, TimeSpan.Zero);
         }
         catch (OperationCanceledException)
         {
-            await KillRemoteAsync(id, Elevation.None, session.Pid).ConfigureAwait(false);
+            await KillRemoteAsync(id, command.Elevation, session.Pid).ConfigureAwait(false);
             throw;
         }
         catch (GuestSessionException e) when (!e.Sent)
         {
-            // Nothing reached the guest (the connection went stale): a channel of its own connects afresh.
+            // Nothing reached the guest: a channel of its own runs it (and connects afresh if the connection went stale).
             _log.Line($"VM '{VmName}': {e.Message}; running the command on a channel of its own.");
-            SshConnection.Drop(Endpoint);
             return null;
         }
         catch (GuestSessionException e)
@@ -286,6 +296,9 @@ public sealed class SshShell(string vmName, SshEndpoint endpoint, IGuestProfile?
             }
         }
     }
+
+    private static async Task<bool> CompletesWithinAsync(Task task, TimeSpan grace) =>
+        await Task.WhenAny(task, Task.Delay(grace)).ConfigureAwait(false) == task;
 
     /// <summary>Writes the command's standard input and closes it. A command that already ended has no use for the rest.</summary>
     private static async Task SendInputAsync(SshCommand command, Stream? input)
