@@ -12,6 +12,7 @@ namespace CiLab.Ssh;
 /// </summary>
 internal sealed class FrameReader
 {
+    private const int StrayLimit = 64 * 1024;
     private readonly bool _withExitCode;
     private readonly object _gate = new();
     private readonly StringBuilder _window = new();
@@ -77,7 +78,13 @@ internal sealed class FrameReader
     {
         if (_frame is not { } frame)
         {
-            return; // Output with no command running (a background process of an earlier one): it goes to the next.
+            // Output with no command running (a background process of an earlier one) goes to the next, up to a limit.
+            if (_window.Length > StrayLimit)
+            {
+                _window.Remove(0, _window.Length - StrayLimit);
+            }
+
+            return;
         }
 
         var text = _window.ToString();

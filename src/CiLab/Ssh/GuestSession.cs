@@ -155,8 +155,21 @@ internal sealed class GuestSession : IDisposable
     }
 
     // For the error message: which end went away.
-    private string State() =>
-        $"connection {(Client.IsConnected ? "up" : "down")}, shell {(_execution.IsCompleted ? $"ended (exit {_channel.ExitStatus?.ToString(CultureInfo.InvariantCulture) ?? _channel.ExitSignal ?? "unknown"})" : "still running")}";
+    private string State()
+    {
+        bool connected;
+        try
+        {
+            connected = Client.IsConnected;
+        }
+        catch (ObjectDisposedException)
+        {
+            connected = false;
+        }
+
+        var shell = _execution.IsCompleted ? $"ended (exit {_channel.ExitStatus?.ToString(CultureInfo.InvariantCulture) ?? _channel.ExitSignal ?? "unknown"})" : "still running";
+        return $"connection {(connected ? "up" : "down")}, shell {shell}";
+    }
 
     public void Dispose()
     {

@@ -17,7 +17,7 @@ namespace CiLab.Ssh;
 /// <summary>
 /// A guest shell over SSH.NET: one connection per guest and user held for the process, the host key pinned against the
 /// lab's known_hosts, files over SFTP. A command runs in a persistent shell of its elevation on that connection
-/// (one long-lived sh, a subshell per command); one that takes input or streams its lines, or that finds the shell busy
+/// (one long-lived sh, a subshell per command, lines streamed where asked); one that takes input, or that finds the shell busy
 /// with another, gets a channel of its own (commands run in parallel up to the guest's session limit).
 /// The system OpenSSH client is used only where a person or rsync needs it: <see cref="InteractiveCommand"/> and
 /// <see cref="SyncAsync"/> (rsync -e ssh, over a ControlMaster).
