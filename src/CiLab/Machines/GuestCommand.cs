@@ -5,7 +5,10 @@ namespace CiLab.Machines;
 /// <summary>A command to run in a guest: shell script text, where, with what environment and privileges, for how long.</summary>
 public sealed record GuestCommand
 {
-    /// <summary>The script, run by <c>sh -c</c> in the guest (quoted for the remote shell by CiLab).</summary>
+    /// <summary>
+    /// The script, run by sh in the guest: in a subshell of CiLab's persistent shell for the VM, or by <c>sh -c</c> on a
+    /// channel of its own (quoted for the remote shell by CiLab).
+    /// </summary>
     public required string Script { get; init; }
 
     /// <summary>The working directory in the guest.</summary>
@@ -35,6 +38,9 @@ public sealed record GuestCommand
     /// <summary>True when <see cref="Script"/> is one quoted argument list, which runs without an extra shell.</summary>
     public bool IsArgumentList { get; init; }
 
-    /// <summary>A command running <paramref name="argv"/> (each word quoted): no shell of its own in the guest, so it starts faster.</summary>
+    /// <summary>
+    /// A command running <paramref name="argv"/>, each word quoted so it arrives as given. On a channel of its own it starts
+    /// no extra shell; in the persistent shell a name that is an sh builtin (true, printf) runs as that builtin.
+    /// </summary>
     public static GuestCommand FromArguments(params IEnumerable<string> argv) => new() { Script = Processes.ShellQuoting.Join(argv), IsArgumentList = true };
 }
