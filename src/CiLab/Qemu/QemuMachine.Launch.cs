@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
-using CiLab.Machines;
-using CiLab.Processes;
-using CliWrap;
 using CiLab.Host;
 using CiLab.Labs;
+using CiLab.Machines;
+using CiLab.Processes;
 using CiLab.Ssh;
+using CliWrap;
 
 namespace CiLab.Qemu;
 

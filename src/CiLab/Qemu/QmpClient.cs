@@ -146,9 +146,6 @@ internal sealed class QmpClient : IAsyncDisposable
     public Task SetLinkAsync(string name, bool up, CancellationToken cancellationToken) =>
         ExecuteAsync("set_link", new Dictionary<string, object> { ["name"] = name, ["up"] = up }, cancellationToken);
 
-    /// <summary>Resets the machine at once, as the reset button does: no shutdown, no disk sync (system_reset).</summary>
-    public Task SystemResetAsync(CancellationToken cancellationToken) => ExecuteAsync("system_reset", null, cancellationToken);
-
     /// <summary>The run state: running, paused, shutdown, ...</summary>
     public async Task<string> QueryStatusAsync(CancellationToken cancellationToken) =>
         (await ExecuteAsync("query-status", null, cancellationToken).ConfigureAwait(false)).GetProperty("status").GetString() ?? "unknown";
