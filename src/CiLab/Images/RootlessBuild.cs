@@ -13,8 +13,11 @@ public static class RootlessBuild
     /// <summary>The subordinate IDs mmdebstrap maps into its namespace: one 16-bit ID space.</summary>
     public const long NeededIds = 65536;
 
-    /// <summary>Checks this host for <paramref name="user"/> (uid <paramref name="uid"/>); the paths are for tests.</summary>
-    public static DoctorFinding Check(string user, long uid, string procSys = "/proc/sys", string etc = "/etc")
+    /// <summary>
+    /// Checks this host for <paramref name="user"/> (uid <paramref name="uid"/>); the paths and
+    /// <paramref name="findProgram"/> (a program's path or null; PATH by default) are for tests.
+    /// </summary>
+    public static DoctorFinding Check(string user, long uid, string procSys = "/proc/sys", string etc = "/etc", Func<string, string?>? findProgram = null)
     {
         ArgumentNullException.ThrowIfNull(user);
         if (user == "root")
@@ -39,7 +42,8 @@ public static class RootlessBuild
                 Sysctl("kernel.apparmor_restrict_unprivileged_userns", "0"));
         }
 
-        if (HostPrerequisites.FindMissing([new("newuidmap", "uidmap"), new("newgidmap", "uidmap")]).Count > 0)
+        findProgram ??= HostPrerequisites.FindOnPath;
+        if (findProgram("newuidmap") is null || findProgram("newgidmap") is null)
         {
             return Problem("The programs newuidmap and newgidmap (which map its IDs into mmdebstrap's namespace) are missing", "sudo apt-get install -y uidmap");
         }

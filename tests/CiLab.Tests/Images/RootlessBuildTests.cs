@@ -63,6 +63,19 @@ public sealed class RootlessBuildTests : IDisposable
     }
 
     [Fact]
+    public void Missing_id_mapping_programs_name_the_package()
+    {
+        File.WriteAllText(Path.Combine(Etc, "subuid"), "runner:165536:65536\n");
+        File.WriteAllText(Path.Combine(Etc, "subgid"), "runner:165536:65536\n");
+
+        var finding = RootlessBuild.Check("runner", 1001, ProcSys, Etc, p => p == "newuidmap" ? "/usr/bin/newuidmap" : null);
+
+        Assert.Equal(DoctorLevel.Problem, finding.Level);
+        Assert.Contains("newuidmap and newgidmap", finding.Finding, StringComparison.Ordinal);
+        Assert.Equal("sudo apt-get install -y uidmap", finding.Fix);
+    }
+
+    [Fact]
     public void Root_builds_in_root_mode_whatever_the_namespaces()
     {
         File.WriteAllText(Path.Combine(ProcSys, "user/max_user_namespaces"), "0\n");
@@ -76,6 +89,7 @@ public sealed class RootlessBuildTests : IDisposable
     {
         File.WriteAllText(Path.Combine(Etc, "subuid"), "alice:100000:65536\n" + extraRanges);
         File.WriteAllText(Path.Combine(Etc, "subgid"), "alice:100000:65536\n" + extraRanges);
-        return RootlessBuild.Check(user, 1001, ProcSys, Etc);
+        // The host's own uidmap package is not this test's input: the programs are there.
+        return RootlessBuild.Check(user, 1001, ProcSys, Etc, p => "/usr/bin/" + p);
     }
 }
