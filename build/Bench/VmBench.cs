@@ -48,7 +48,7 @@ internal static class VmBench
         var rootSsh = $"ssh {ShellQuoting.Join(root.Options(multiplex: false))} {root.Destination}";
         var reboot = await Shell.TimeAsync(async () =>
         {
-            await vm.RebootColdAsync(c => AskToRebootAsync(vm, c), vm.Definition.BootTimeout, ct);
+            await vm.RebootColdAsync(vm.Definition.BootTimeout, ct);
             await vm.WaitUntilReadyAsync(vm.Definition.BootTimeout, ct);
         });
         var warmReboot = await Shell.TimeAsync(
@@ -145,18 +145,6 @@ internal static class VmBench
         {
             File.Delete(touched);
             await vm.StopAsync(TimeSpan.Zero, CancellationToken.None);
-        }
-    }
-
-    private static async Task AskToRebootAsync(QemuMachine vm, CancellationToken ct)
-    {
-        try
-        {
-            await vm.RootShell.RunAsync(new GuestCommand { Script = vm.Profile.RebootCommand, ValidateExitCode = false }, ct);
-        }
-        catch (GuestConnectionException)
-        {
-            // The connection went down with the guest: the reboot is under way.
         }
     }
 

@@ -9,9 +9,9 @@ namespace CiLab.Machines;
 public interface IColdReboot
 {
     /// <summary>
-    /// Runs <paramref name="askGuestToReboot"/>, waits up to <paramref name="shutdownTimeout"/> for the guest's shutdown,
-    /// and starts the VM again on its disk, ports and owner; returns once started, before its shell answers.
+    /// Asks the guest to reboot (its profile's reboot command), waits up to <paramref name="shutdownTimeout"/> for its
+    /// shutdown, and starts the VM again on its disk, ports and owner; returns once started, before its shell answers.
     /// </summary>
     /// <exception cref="VmException">The guest did not shut down in time, or the VM would not start again.</exception>
-    Task RebootColdAsync(Func<CancellationToken, Task> askGuestToReboot, TimeSpan shutdownTimeout, CancellationToken cancellationToken);
+    Task RebootColdAsync(TimeSpan shutdownTimeout, CancellationToken cancellationToken);
 }

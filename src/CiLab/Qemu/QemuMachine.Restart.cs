@@ -8,9 +8,8 @@ namespace CiLab.Qemu;
 public sealed partial class QemuMachine
 {
     /// <inheritdoc/>
-    public async Task RebootColdAsync(Func<CancellationToken, Task> askGuestToReboot, TimeSpan shutdownTimeout, CancellationToken cancellationToken)
+    public async Task RebootColdAsync(TimeSpan shutdownTimeout, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(askGuestToReboot);
         var run = await RunningAsync(cancellationToken).ConfigureAwait(false);
         await using (var qmp = await ConnectQmpAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -18,7 +17,7 @@ public sealed partial class QemuMachine
             await qmp.ExecuteAsync("set-action", new Dictionary<string, string> { ["reboot"] = "shutdown" }, cancellationToken).ConfigureAwait(false);
             try
             {
-                await askGuestToReboot(cancellationToken).ConfigureAwait(false);
+                await GuestReboot.AskAsync(this, cancellationToken).ConfigureAwait(false);
             }
             catch when (IsRunning())
             {

@@ -46,7 +46,7 @@ public sealed class GuestFaults
     /// the machine offers <see cref="IColdReboot"/> the boot after the shutdown is a cold one, in a new emulator process.
     /// </summary>
     public Task RebootAsync(CancellationToken cancellationToken) =>
-        RestartAsync("reboot", ct => _vm is IColdReboot cold ? cold.RebootColdAsync(AskToRebootAsync, _vm.Definition.BootTimeout, ct) : AskToRebootAsync(ct), cancellationToken);
+        RestartAsync("reboot", ct => _vm is IColdReboot cold ? cold.RebootColdAsync(_vm.Definition.BootTimeout, ct) : GuestReboot.AskAsync(_vm, ct), cancellationToken);
 
     /// <summary>Presses the reset button (no shutdown, no sync) and waits until the guest has booted again.</summary>
     public Task ResetAsync(CancellationToken cancellationToken)
@@ -110,18 +110,6 @@ public sealed class GuestFaults
 
         _machineWork(new TimelineSpan(_vm.Name, what, started, clock.Elapsed));
         _log($"VM back after the {what} in {clock.Elapsed.TotalSeconds:0.0}s");
-    }
-
-    private async Task AskToRebootAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _vm.Shell.RunAsync(new GuestCommand { Script = _vm.Profile.RebootCommand, Elevation = _vm.Definition.Elevation, ValidateExitCode = false }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (GuestConnectionException)
-        {
-            // The connection went down with the guest: that is the reboot happening.
-        }
     }
 
     private async Task<string> BootIdAsync(CancellationToken cancellationToken) =>
