@@ -13,6 +13,7 @@ public sealed record HostTool(string Command, string DebianPackage)
         new("ssh", "openssh-client"),
         new("ssh-keygen", "openssh-client"),
         new("rsync", "rsync"),
+        new(Qemu.QemuHardware.UefiCode, "ovmf"),
     ];
 
     /// <summary>
@@ -26,6 +27,9 @@ public sealed record HostTool(string Command, string DebianPackage)
         new("qemu-img", "qemu-utils"),
         new("fakeroot", "fakeroot"),
         new("newuidmap", "uidmap"),
+        new("mkfs.fat", "dosfstools"),
+        new("mcopy", "mtools"),
+        new("sfdisk", "fdisk"),
         new("/usr/share/keyrings/debian-archive-keyring.gpg", "debian-archive-keyring"),
     ];
 }

@@ -19,6 +19,7 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
 {
     private const string RecipeVersion = "debian-4";
     private static readonly string[] BasePackages = ["systemd-sysv", "udev", "openssh-server", "rsync", "sudo", "opendoas", "linux-image-amd64", "iproute2", "procps", "ca-certificates", "dbus"];
+    private static readonly string[] FirmwarePackages = ["grub-pc-bin", "grub-efi-amd64-bin"];
 
     /// <summary>The image for <paramref name="image"/>: from the cache when an identical one was built, otherwise built now.</summary>
     /// <exception cref="ImageBuildException">The build failed (a package that does not exist, no network to the mirror, ...).</exception>
@@ -29,7 +30,7 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
         if (cache.Find(key) is { } cached)
         {
             log.Line($"Image '{image.Name}' is up to date ({key}).");
-            return Describe(key, cached, image.CloudInit);
+            return Describe(key, cached, image);
         }
 
         log.Line($"Building image '{image.Name}' ({key}) with mmdebstrap; this takes a minute or two.");
@@ -40,7 +41,7 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
             await File.WriteAllTextAsync(Path.Combine(directory, "build-seconds"), clock.Elapsed.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
         }, log, cancellationToken).ConfigureAwait(false);
         log.Line($"Image '{image.Name}' built in {clock.Elapsed.TotalSeconds:0}s.");
-        return Describe(key, built, image.CloudInit);
+        return Describe(key, built, image);
     }
 
     /// <summary>
@@ -56,6 +57,7 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
             .AppendLine(string.Join(',', image.Packages.Order(StringComparer.Ordinal)))
             .AppendLine(image.DiskBytes.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .AppendLine(image.CloudInit ? "cloud-init" : string.Empty)
+            .AppendLine(image.Boot)
             .AppendLine(SetupScript())
             .AppendLine(image.Provision is null ? string.Empty : File.ReadAllText(image.Provision));
         return "debian-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
@@ -93,13 +95,14 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
             }
         }
 
-        var packages = BasePackages.Concat(image.CloudInit ? ["cloud-init"] : []).Concat(image.Packages).Distinct();
+        var packages = BasePackages.Concat(image.CloudInit ? ["cloud-init"] : []).Concat(Firmware(image) ? FirmwarePackages : []).Concat(image.Packages).Distinct();
         var tarball = Path.Combine(directory, "root.tar");
         var mmdebstrap = Cli.Wrap("mmdebstrap")
             .WithArguments(MmdebstrapArguments.For(image, packages, SetupScript(), hostKey, tarball, asRoot))
             .WithEnvironmentVariable("CILAB_USER", user)
             // The user and key come at boot: from the seed with cloud-init, otherwise from QEMU's fw_cfg.
             .WithEnvironmentVariable("CILAB_CLOUD_INIT", image.CloudInit ? "1" : string.Empty)
+            .WithEnvironmentVariable("CILAB_BOOT", image.Boot)
             .WithStandardOutputLine(Progress)
             .WithStandardErrorLine(Progress)
             .WithValidation(false);
@@ -124,6 +127,15 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
         log.Line($"  [{image.Name}] writing the ext4 root filesystem ({image.DiskBytes >> 20} MiB) and converting it to qcow2");
         await RootFilesystem.WriteAsync(tarball, directory, image.DiskBytes, cancellationToken).ConfigureAwait(false);
         var raw = Path.Combine(directory, "root.ext4");
+        if (Firmware(image))
+        {
+            log.Line($"  [{image.Name}] assembling a partitioned disk with GRUB for BIOS and UEFI");
+            await FirmwareDisk.AssembleAsync(directory, cancellationToken).ConfigureAwait(false);
+            raw = Path.Combine(directory, "disk.raw");
+            File.Delete(Path.Combine(directory, "vmlinuz"));
+            File.Delete(Path.Combine(directory, "initrd.img"));
+        }
+
         await Cli.Wrap("qemu-img").WithArguments("convert", "-O", "qcow2", raw, Path.Combine(directory, "root.qcow2")).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
         File.Delete(raw);
     }
@@ -150,14 +162,16 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
         }
     }
 
-    private static BootableImage Describe(string key, string directory, bool cloudInit) => new()
+    private static bool Firmware(ImageDefinition image) => image.Boot == "firmware";
+
+    private static BootableImage Describe(string key, string directory, ImageDefinition image) => new()
     {
-        CloudInitSeed = cloudInit,
-        CredentialsFromFirmware = !cloudInit,
+        CloudInitSeed = image.CloudInit,
+        CredentialsFromFirmware = !image.CloudInit,
         Id = $"{key}-{ImageCache.BuildStamp(directory)}",
         DiskPath = Path.Combine(directory, "root.qcow2"),
-        KernelPath = Path.Combine(directory, "vmlinuz"),
-        InitrdPath = Path.Combine(directory, "initrd.img"),
+        KernelPath = Firmware(image) ? null : Path.Combine(directory, "vmlinuz"),
+        InitrdPath = Firmware(image) ? null : Path.Combine(directory, "initrd.img"),
         HostPublicKey = File.ReadAllText(Path.Combine(directory, "ssh_host_ed25519_key.pub")).Trim(),
     };
 

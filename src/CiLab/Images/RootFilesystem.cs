@@ -6,7 +6,8 @@ namespace CiLab.Images;
 /// <summary>
 /// The ext4 root filesystem of a built tree, made without root or mounts: the tarball is unpacked and
 /// <c>mkfs.ext4 -d</c> reads the tree within one fakeroot session, so owners (by number, never the host's names),
-/// setuid bits and device nodes come out as the tarball has them. The kernel and initrd are copied out beside it.
+/// setuid bits and device nodes come out as the tarball has them. The kernel and initrd are copied out beside it, and
+/// a firmware-booted image's bootloader files into <c>firmware/</c>.
 /// </summary>
 internal static class RootFilesystem
 {
@@ -16,6 +17,8 @@ internal static class RootFilesystem
         mkdir "$tree"
         tar -xpf "$tarball" -C "$tree" --numeric-owner
         rm "$tarball"
+        # A firmware-booted image's bootloader files (debian-setup.sh) go to the ESP and the MBR, not the root.
+        if [ -d "$tree/boot/cilab-firmware" ]; then mv "$tree/boot/cilab-firmware" "$out/firmware"; fi
         "$mkfs" -q -L cilab-root -d "$tree" "$out/root.ext4" "$size"
         cp "$tree"/boot/vmlinuz-* "$out/vmlinuz"
         cp "$tree"/boot/initrd.img-* "$out/initrd.img"

@@ -9,7 +9,12 @@ user="$CILAB_USER"
 echo "I: cilab: configuring the guest"
 echo cilab-guest > "$root/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 cilab-guest\n' > "$root/etc/hosts"
-printf '/dev/vda / ext4 rw,relatime 0 1\n' > "$root/etc/fstab"
+if [ "${CILAB_BOOT:-kernel}" = firmware ]; then
+  # Firmware-booted: the root is a partition on whatever bus the VM has (vda2, sda2), so it is found by label.
+  printf 'LABEL=cilab-root / ext4 rw,relatime 0 1\n' > "$root/etc/fstab"
+else
+  printf '/dev/vda / ext4 rw,relatime 0 1\n' > "$root/etc/fstab"
+fi
 mkdir -p "$root/etc/systemd/network"
 printf '[Match]\nName=eth0\n\n[Network]\nDHCP=yes\n' > "$root/etc/systemd/network/20-eth0.network"
 chroot "$root" systemctl enable systemd-networkd ssh >/dev/null 2>&1
@@ -24,7 +29,26 @@ chroot "$root" systemctl mask e2scrub_reap.service e2scrub_all.timer apt-daily.t
   sys-kernel-tracing.mount dev-hugepages.mount systemd-network-generator.service getty@tty1.service >/dev/null 2>&1
 printf 'MODULES=list\n' > "$root/etc/initramfs-tools/conf.d/cilab"
 printf 'virtio_pci\nvirtio_blk\next4\n' >> "$root/etc/initramfs-tools/modules"
+if [ "${CILAB_BOOT:-kernel}" = firmware ]; then
+  # The other disk buses a VM may choose (sata, scsi, ide).
+  printf 'ahci\nata_piix\nsd_mod\nvirtio_scsi\n' >> "$root/etc/initramfs-tools/modules"
+fi
 chroot "$root" update-initramfs -u -k all >/dev/null
+
+if [ "${CILAB_BOOT:-kernel}" = firmware ]; then
+  # GRUB for both firmwares, one configuration on the EFI system partition (the first partition, FAT), where the
+  # kernel and initrd go too. The build assembles the disk from these: BOOTX64.EFI on the ESP for UEFI; boot.img
+  # in the MBR and core.img in the gap after it for BIOS (core.img's own sector list points at the sectors that
+  # follow it, which is where it is written).
+  out="$root/boot/cilab-firmware"
+  mkdir -p "$out/esp/EFI/BOOT" "$out/esp/grub" "$out/bios"
+  printf 'set default=0\nset timeout=0\nmenuentry "cilab" {\n  linux /vmlinuz root=LABEL=cilab-root rw console=ttyS0 net.ifnames=0 quiet\n  initrd /initrd.img\n}\n' \
+    > "$out/esp/grub/grub.cfg"
+  modules="part_msdos fat normal linux configfile echo search test"
+  chroot "$root" grub-mkimage -O x86_64-efi -p /grub -o /boot/cilab-firmware/esp/EFI/BOOT/BOOTX64.EFI $modules
+  chroot "$root" grub-mkimage -O i386-pc -p '(hd0,msdos1)/grub' -o /boot/cilab-firmware/bios/core.img biosdisk $modules
+  cp "$root/usr/lib/grub/i386-pc/boot.img" "$out/bios/boot.img"
+fi
 
 if [ -z "${CILAB_CLOUD_INIT:-}" ]; then
   # No lab's key in the image: QEMU hands the user and key in at every boot, so one image serves every lab and

@@ -27,6 +27,12 @@ public sealed record ImageDefinition
     /// </summary>
     public Uri Mirror { get; init; } = new("http://deb.debian.org/debian");
 
+    /// <summary>
+    /// How a recipe image boots: <c>kernel</c> (QEMU loads its kernel directly, the fastest; the default) or
+    /// <c>firmware</c> (a partitioned disk with GRUB for BIOS and UEFI, booted like any user image).
+    /// </summary>
+    public string Boot { get; init; } = "kernel";
+
     /// <summary>Extra packages for the recipe.</summary>
     public IReadOnlyList<string> Packages { get; init; } = [];
 

@@ -18,8 +18,8 @@ public sealed partial class LabFile
     private static readonly VmDefinition VmDefaults = new() { Name = string.Empty, Image = string.Empty };
     private static readonly SuiteDefinition SuiteDefaults = new() { Name = string.Empty, Vm = string.Empty, Run = string.Empty };
 
-    internal static readonly string[] ImageKeys = ["name", "recipe", "path", "url", "sha256", "suite", "mirror", "packages", "disk", "provision", "cloud-init", "proxmox-template"];
-    internal static readonly string[] VmKeys = ["name", "image", "cpus", "memory", "ssh-port", "ports", "user", "elevation", "read-only", "boot-timeout", "accelerator", "backend", "guest"];
+    internal static readonly string[] ImageKeys = ["name", "recipe", "path", "url", "sha256", "suite", "mirror", "packages", "disk", "provision", "cloud-init", "proxmox-template", "boot"];
+    internal static readonly string[] VmKeys = ["name", "image", "cpus", "memory", "ssh-port", "ports", "user", "elevation", "read-only", "boot-timeout", "accelerator", "backend", "guest", "firmware", "disk-bus", "nic"];
     internal static readonly string[] SuiteKeys = ["name", "vm", "run", "directory", "elevation", "format", "timeout", "env", "artifacts", "needs"];
     private static readonly string[] Recipes = ["debian"];
 
@@ -156,6 +156,12 @@ public sealed partial class LabFile
             Error(Child(map, "provision")!.Start, $"{key}.provision", $"no provisioning script at {Path.Combine(_directory, provision)}");
         }
 
+        var boot = OneOf(map, "boot", key, ["kernel", "firmware"], ImageDefaults.Boot);
+        if (recipe is null && Child(map, "boot") is { } bootNode)
+        {
+            Error(bootNode.Start, $"{key}.boot", "only a recipe image has a boot choice: your own image boots by firmware (set the VM's 'firmware')");
+        }
+
         return name is null ? null : new ImageDefinition
         {
             Name = name,
@@ -169,6 +175,7 @@ public sealed partial class LabFile
             DiskBytes = Size(map, "disk", key, minimum: 256L << 20) ?? ImageDefaults.DiskBytes,
             Provision = provision is null ? null : Path.Combine(_directory, provision),
             CloudInit = Bool(map, "cloud-init", key) ?? ImageDefaults.CloudInit,
+            Boot = boot,
             ProxmoxTemplate = template,
         };
     }
@@ -213,6 +220,9 @@ public sealed partial class LabFile
             Accelerator = OneOf(map, "accelerator", key, ["auto", "kvm", "tcg"], VmDefaults.Accelerator),
             Backend = OneOf(map, "backend", key, MachineBackends.Names, VmDefaults.Backend),
             Guest = OneOf(map, "guest", key, GuestProfiles.Names, VmDefaults.Guest),
+            Firmware = OneOf(map, "firmware", key, ["bios", "uefi"], VmDefaults.Firmware),
+            DiskBus = OneOf(map, "disk-bus", key, ["virtio", "sata", "scsi", "ide"], VmDefaults.DiskBus),
+            Nic = OneOf(map, "nic", key, ["virtio", "e1000"], VmDefaults.Nic),
         };
     }
 

@@ -39,6 +39,18 @@ public sealed record VmDefinition
     /// <summary>What runs it: a registered backend's name (<c>qemu</c>, the default).</summary>
     public string Backend { get; init; } = Machines.MachineBackends.Default;
 
+    /// <summary>
+    /// How a firmware-booted image starts: <c>bios</c> (SeaBIOS, the default) or <c>uefi</c> (OVMF, with this VM's own
+    /// copy of the variable store). A recipe image that boots its kernel directly ignores it.
+    /// </summary>
+    public string Firmware { get; init; } = "bios";
+
+    /// <summary>The bus its disks hang on: <c>virtio</c> (the default), <c>sata</c>, <c>scsi</c> or <c>ide</c> (for OSes without virtio drivers).</summary>
+    public string DiskBus { get; init; } = "virtio";
+
+    /// <summary>Its network card: <c>virtio</c> (the default) or <c>e1000</c>.</summary>
+    public string Nic { get; init; } = "virtio";
+
     /// <summary>Its guest profile's name (<c>linux</c>, the default): how its OS is told to reboot, kill, wait.</summary>
     public string Guest { get; init; } = "linux";
 }

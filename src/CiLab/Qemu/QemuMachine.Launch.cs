@@ -17,6 +17,7 @@ public sealed partial class QemuMachine
     {
         File.Delete(PidPath);
         File.Delete(QmpPath);
+        await EnsureUefiVarsAsync(CancellationToken.None).ConfigureAwait(false);
         // Not cancellable: cut between QEMU's fork and its pid file, the daemon would be out of reach. It takes a second or two.
         var qemu = await Cli.Wrap("qemu-system-x86_64")
             .WithArguments(QemuArguments(run.Accelerator, run.SshPort, run.Forwards, fromSnapshot))
@@ -44,14 +45,12 @@ public sealed partial class QemuMachine
         var arguments = new List<string>
         {
             "-name", $"cilab-{Name},process=cilab-{Name}",
-            "-machine", $"q35,accel={accelerator}",
+            "-machine", $"{QemuHardware.MachineType(Definition)},accel={accelerator}",
             // With KVM the host CPU minus its PMU: an exposed PMU crashes BSD guests early in boot.
             "-cpu", accelerator == "kvm" ? "host,pmu=off" : "max",
             "-smp", Definition.Cpus.ToString(CultureInfo.InvariantCulture),
             "-m", $"{Definition.MemoryBytes >> 20}M",
-            "-drive", $"file={QemuOption(OverlayPath)},if=virtio,format=qcow2,discard=unmap",
             "-netdev", $"user,id={NetworkDeviceId}{hostForwards}",
-            "-device", $"virtio-net-pci,netdev={NetworkDeviceId}",
             "-device", "virtio-rng-pci",
             "-display", "none",
             "-monitor", "none",
@@ -60,6 +59,9 @@ public sealed partial class QemuMachine
             "-pidfile", PidPath,
             "-daemonize",
         };
+        arguments.AddRange(QemuHardware.Firmware(Definition, UefiVarsPath));
+        arguments.AddRange(QemuHardware.Disks(Definition, OverlayPath, Image.CloudInitSeed ? SeedPath : null));
+        arguments.AddRange(QemuHardware.Nic(Definition, NetworkDeviceId));
         if (Image.KernelPath is not null)
         {
             arguments.AddRange(["-kernel", Image.KernelPath, "-append", Image.KernelAppend]);
@@ -69,16 +71,11 @@ public sealed partial class QemuMachine
             }
         }
 
-        if (Image.CloudInitSeed)
-        {
-            arguments.AddRange(["-drive", $"file={QemuOption(SeedPath)},format=raw,if=virtio,readonly=on"]);
-        }
-
         if (Image.CredentialsFromFirmware)
         {
             // The image holds no lab's key: the guest reads its user and key from here at boot (cilab-credentials).
-            arguments.AddRange(["-fw_cfg", $"name=opt/cilab/user,string={QemuOption(Definition.User)}"]);
-            arguments.AddRange(["-fw_cfg", $"name=opt/cilab/authorized_keys,file={QemuOption(_state.PrivateKeyPath + ".pub")}"]);
+            arguments.AddRange(["-fw_cfg", $"name=opt/cilab/user,string={QemuHardware.Option(Definition.User)}"]);
+            arguments.AddRange(["-fw_cfg", $"name=opt/cilab/authorized_keys,file={QemuHardware.Option(_state.PrivateKeyPath + ".pub")}"]);
         }
 
         if (fromSnapshot is not null)
@@ -89,8 +86,22 @@ public sealed partial class QemuMachine
         return arguments;
     }
 
-    // In QEMU's option syntax a comma ends the value; a doubled one is a literal comma (a lab folder may have one).
-    private static string QemuOption(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
+    // A UEFI VM's own variable store (boot entries the guest writes), made from OVMF's empty one on first start.
+    private async Task EnsureUefiVarsAsync(CancellationToken cancellationToken)
+    {
+        if (Definition.Firmware != "uefi" || File.Exists(UefiVarsPath))
+        {
+            return;
+        }
+
+        if (!File.Exists(QemuHardware.UefiCode) || !File.Exists(QemuHardware.UefiVarsTemplate))
+        {
+            throw new VmException($"VM '{Name}' boots with UEFI, but OVMF is not installed ({QemuHardware.UefiCode}): apt-get install ovmf.");
+        }
+
+        await Cli.Wrap("qemu-img").WithArguments("convert", "-q", "-f", "raw", "-O", "qcow2", QemuHardware.UefiVarsTemplate, UefiVarsPath)
+            .ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     private SshEndpoint Endpoint(string user)
     {

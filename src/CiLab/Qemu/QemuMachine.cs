@@ -74,6 +74,8 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
 
     private string SeedPath => Path.Combine(StateDirectory, "seed.iso");
 
+    private string UefiVarsPath => Path.Combine(StateDirectory, "efivars.qcow2");
+
     private string QmpPath => Path.Combine(RuntimeDirectory, "qmp.sock");
 
     private string RunInfoPath => Path.Combine(RuntimeDirectory, "run.json");
@@ -116,6 +118,7 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
         }
 
         File.Delete(OverlayPath);
+        File.Delete(UefiVarsPath); // A new disk starts with an empty boot menu.
         await Cli.Wrap("qemu-img")
             .WithArguments("create", "-q", "-f", "qcow2", "-F", Image.DiskFormat, "-b", Path.GetFullPath(Image.DiskPath), OverlayPath)
             .ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);

@@ -100,11 +100,26 @@ public sealed class LabFileTests
         { "images:\n  - name: t\n    proxmox-template: 9000\nvms:\n  - name: a\n    image: t\n", "vms[0].image", 5, "needs 'backend: proxmox'" },
         { "vms:\n  - name: a\n    image: x\n    guest: windows\n", "vms[0].guest", 4, "'windows' is not one of linux" },
         { "vms:\n  - name: a\n    image: x\n    accelerator: hvf\n", "vms[0].accelerator", 4, "'hvf' is not one of auto, kvm, tcg" },
+        { "vms:\n  - name: a\n    image: x\n    firmware: efi\n", "vms[0].firmware", 4, "'efi' is not one of bios, uefi" },
+        { "vms:\n  - name: a\n    image: x\n    disk-bus: nvme\n", "vms[0].disk-bus", 4, "'nvme' is not one of virtio, sata, scsi, ide" },
+        { "vms:\n  - name: a\n    image: x\n    nic: rtl8139\n", "vms[0].nic", 4, "'rtl8139' is not one of virtio, e1000" },
+        { "images:\n  - name: x\n    recipe: debian\n    boot: uefi\n", "images[0].boot", 4, "'uefi' is not one of kernel, firmware" },
+        { "images:\n  - name: x\n    url: https://example.org/x.qcow2\n    sha256: " + new string('a', 64) + "\n    boot: firmware\n", "images[0].boot", 5, "only a recipe image has a boot choice" },
         { "vms:\n  - name: a\n    image: x\n  - name: b\n    image: x\nsuites:\n  - name: build\n    vm: a\n    run: make\n  - name: e2e\n    vm: a\n    run: make e2e\n    needs: [biuld]\n", "suites.e2e.needs", 13, "no suite named 'biuld' in suites (known: build, e2e)" },
         { "vms:\n  - name: a\n    image: x\n  - name: b\n    image: x\nsuites:\n  - name: build\n    vm: a\n    run: make\n  - name: e2e\n    vm: b\n    run: make e2e\n    needs: [build]\n", "suites.e2e.needs", 13, "'build' runs in VM 'a' and 'e2e' in VM 'b'" },
         { "vms:\n  - name: a\n    image: x\n  - name: b\n    image: x\nsuites:\n  - name: build\n    vm: a\n    run: make\n    needs: [e2e]\n  - name: e2e\n    vm: a\n    run: make e2e\n    needs: [build]\n", "suites.e2e.needs", 14, "the needs form a cycle: e2e → build → e2e" },
         { "vms:\n  - name: a\n    image: x\n  - name: b\n    image: x\nsuites:\n  - name: build\n    vm: a\n    run: make\ndefault-suites: [build, tests]\n", "default-suites", 10, "no suite named 'tests'" },
     };
+
+    [Fact]
+    public void Firmware_disk_bus_and_nic_are_read_per_vm_and_boot_per_recipe_image()
+    {
+        var lab = LabFile.Parse("images:\n  - name: x\n    recipe: debian\n    boot: firmware\nvms:\n  - name: a\n    image: x\n    firmware: uefi\n    disk-bus: sata\n    nic: e1000\n  - name: b\n    image: x\n", "/labs/lab.yaml");
+
+        Assert.Equal(("uefi", "sata", "e1000"), (lab.Vm("a").Firmware, lab.Vm("a").DiskBus, lab.Vm("a").Nic));
+        Assert.Equal(("bios", "virtio", "virtio"), (lab.Vm("b").Firmware, lab.Vm("b").DiskBus, lab.Vm("b").Nic));
+        Assert.Equal("firmware", lab.Image("x").Boot);
+    }
 
     [Theory]
     [MemberData(nameof(BadInputs))]
