@@ -14,6 +14,12 @@ public sealed class GuestLab : IAsyncLifetime
 {
     public static string RepositoryRoot { get; } = FindRoot();
 
+    /// <summary>
+    /// The recipe's firmware-bootable disk with cloud-init, built once per run for the tests that bring their own image
+    /// (cloud-init, firmware boot): a user image has no key of the lab's baked in, so the seed carries it.
+    /// </summary>
+    public static ImageDefinition FirmwareImage { get; } = new() { Name = "debian-firmware", Recipe = "debian", DiskBytes = 2L << 30, CloudInit = true, Boot = "firmware" };
+
     public string Directory { get; } = Path.Combine(RepositoryRoot, "artifacts", "integration-lab");
 
     public StringWriter Log { get; } = new();

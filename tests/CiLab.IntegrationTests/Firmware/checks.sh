@@ -1,0 +1,15 @@
+#!/bin/sh
+# What a VM's emulated hardware looks like from inside, as TAP: checks.sh FIRMWARE ROOT-DEVICE NIC-DRIVER.
+n=0
+check() {
+  n=$((n + 1))
+  if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fi
+}
+echo "1..3"
+if [ "$1" = uefi ]; then
+  check "booted by UEFI" "test -d /sys/firmware/efi"
+else
+  check "booted by BIOS" "test ! -d /sys/firmware/efi"
+fi
+check "root on $2" "test \"\$(findmnt -no SOURCE /)\" = '$2'"
+check "network card driven by $3" "test \"\$(basename \"\$(readlink /sys/class/net/eth0/device/driver)\")\" = '$3'"
