@@ -16,9 +16,10 @@ public sealed class GuestLab : IAsyncLifetime
 
     /// <summary>
     /// The recipe's firmware-bootable disk with cloud-init, built once per run for the tests that bring their own image
-    /// (cloud-init, firmware boot): a user image has no key of the lab's baked in, so the seed carries it.
+    /// (cloud-init, firmware boot): a user image has no key of the lab's baked in, so the seed carries it. tcsh is
+    /// there for a lab user whose login shell is not Bourne.
     /// </summary>
-    public static ImageDefinition FirmwareImage { get; } = new() { Name = "debian-firmware", Recipe = "debian", DiskBytes = 2L << 30, CloudInit = true, Boot = "firmware" };
+    public static ImageDefinition FirmwareImage { get; } = new() { Name = "debian-firmware", Recipe = "debian", DiskBytes = 2L << 30, CloudInit = true, Boot = "firmware", Packages = ["tcsh"] };
 
     public string Directory { get; } = Path.Combine(RepositoryRoot, "artifacts", "integration-lab");
 

@@ -27,6 +27,9 @@ public sealed record BootableImage
     /// <summary>The guest takes the lab's user and SSH key from QEMU's firmware configuration (<c>opt/cilab/user</c>, <c>opt/cilab/authorized_keys</c>) at boot.</summary>
     public bool CredentialsFromFirmware { get; init; }
 
+    /// <summary>A script to run in each VM's guest after the first boot of its disk (a user image's <c>provision:</c>), or null.</summary>
+    public string? ProvisionScript { get; init; }
+
     /// <summary>The guest's public host key (<c>ssh-ed25519 AAAA...</c>) to pin, or null when unknown.</summary>
     public string? HostPublicKey { get; init; }
 }

@@ -45,7 +45,10 @@ public sealed record ImageDefinition
     /// </summary>
     public bool CloudInit { get; init; }
 
-    /// <summary>A shell script run in the image at build time (relative to the lab file).</summary>
+    /// <summary>
+    /// A shell script (relative to the lab file): a recipe runs it in the image at build time; a user image (path, url)
+    /// runs it over SSH, with the VM's elevation, after the first boot of each VM's disk (QEMU backend).
+    /// </summary>
     public string? Provision { get; init; }
 
     /// <summary>The VMID of the Proxmox VE template VMs of this image are cloned from (<c>backend: proxmox</c>).</summary>

@@ -140,6 +140,7 @@ public sealed class Lab
             DiskPath = path,
             DiskFormat = format,
             CloudInitSeed = image.CloudInit,
+            ProvisionScript = image.Provision,
         };
     }
 }

@@ -183,6 +183,10 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
         try
         {
             await WaitUntilReadyAsync(fromSnapshot is null ? Definition.BootTimeout : ResumeTimeout, cancellationToken).ConfigureAwait(false);
+            if (fromSnapshot is null && Image.ProvisionScript is { } provision)
+            {
+                await GuestProvisioning.EnsureAsync(this, provision, _log, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch
         {

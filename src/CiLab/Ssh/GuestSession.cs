@@ -65,7 +65,7 @@ internal sealed class GuestSession : IDisposable
     {
         // Elevated, the whole shell runs as root: its environment is what sudo or doas leaves, as for `sudo -n env … sh -c`.
         var elevate = elevation switch { Elevation.Sudo => "sudo -n ", Elevation.Doas => "doas -n ", _ => string.Empty };
-        var channel = client.CreateCommand($"exec {elevate}sh -c {ShellQuoting.Quote(Loop)}");
+        var channel = client.CreateCommand(LoginShell.Wrap($"exec {elevate}sh -c {ShellQuoting.Quote(Loop)}"));
         try
         {
             var execution = channel.ExecuteAsync(CancellationToken.None);

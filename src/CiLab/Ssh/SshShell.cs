@@ -276,7 +276,7 @@ public sealed class SshShell(string vmName, SshEndpoint endpoint, IGuestProfile?
         for (var attempt = 1; ; attempt++)
         {
             var client = await Connection.CommandsAsync(cancellationToken).ConfigureAwait(false);
-            var command = client.CreateCommand(commandLine);
+            var command = client.CreateCommand(LoginShell.Wrap(commandLine));
             try
             {
                 // Opening the channel blocks until the guest answers: off the caller's thread.

@@ -5,7 +5,7 @@ check() {
   n=$((n + 1))
   if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fi
 }
-echo "1..3"
+echo "1..5"
 if [ "$1" = uefi ]; then
   check "booted by UEFI" "test -d /sys/firmware/efi"
 else
@@ -13,3 +13,5 @@ else
 fi
 check "root on $2" "test \"\$(findmnt -no SOURCE /)\" = '$2'"
 check "network card driven by $3" "test \"\$(basename \"\$(readlink /sys/class/net/eth0/device/driver)\")\" = '$3'"
+check "login shell is tcsh" "test \"\$(getent passwd \"\$(id -un)\" | cut -d: -f7)\" = /usr/bin/tcsh"
+check "provisioned once" "test \"\$(cat /var/lib/cilab-test/runs)\" = provisioned"
