@@ -245,6 +245,7 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
         await AcquireAsync(cancellationToken).ConfigureAwait(false);
         if (!IsRunning())
         {
+            await WaitForExitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false); // one exiting already
             CleanRuntime();
             return;
         }
@@ -286,7 +287,7 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
     public async Task KillAsync()
     {
         await AcquireAsync(CancellationToken.None).ConfigureAwait(false);
-        if (ReadPid() is { } pid && IsQemu(pid))
+        if (LastPid() is { } pid && IsQemu(pid))
         {
             using var process = Process.GetProcessById(pid);
             process.Kill();
@@ -306,10 +307,15 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
         System.IO.Directory.Delete(RuntimeDirectory, recursive: true);
     }
 
+    // QEMU deletes its pid file early in its exit, while the process still holds ports and files: the run state keeps the pid.
+    private int? LastPid() => ReadPid() ?? ReadRunInfo()?.Pid;
+
     private async Task<bool> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
+        // The process itself, not its pid file.
+        var pid = LastPid();
         var clock = Stopwatch.StartNew();
-        while (IsRunning())
+        while (pid is { } running && IsQemu(running))
         {
             if (clock.Elapsed > timeout)
             {
