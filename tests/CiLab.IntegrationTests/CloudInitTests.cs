@@ -22,6 +22,9 @@ public sealed class CloudInitTests(GuestLab lab)
             Assert.Equal("cilab\n0\nok\n", who.StandardOutput);
             var seed = await vm.RootShell.RunAsync(new GuestCommand { Script = "blkid -o value -s LABEL /dev/vdb" }, Ct);
             Assert.Equal("cidata\n", seed.StandardOutput);
+            // The seed's user has the Linux profile's shell, and its network config matched the card by CiLab's MAC.
+            var rendered = await vm.RootShell.RunAsync(new GuestCommand { Script = "getent passwd cilab | cut -d: -f7; grep -rli 'MACAddress=52:54:00:c1:1a:b0' /etc/systemd/network | head -n 1" }, Ct);
+            Assert.Matches("^/bin/bash\n/etc/systemd/network/[^\n]*cloud-init[^\n]*\n$", rendered.StandardOutput);
         }
         finally
         {

@@ -5,14 +5,18 @@ namespace CiLab.Images;
 /// <summary>A cloud-init NoCloud seed: user-data (the lab's user and key), meta-data and network-config on a <c>cidata</c> volume.</summary>
 internal static class CloudInitSeed
 {
-    /// <summary>Writes the seed ISO for a VM named <paramref name="vm"/> with <paramref name="user"/> and <paramref name="authorizedKey"/>.</summary>
-    public static void Write(string path, string vm, string user, string authorizedKey)
+    /// <summary>
+    /// Writes the seed ISO for a VM named <paramref name="vm"/> with <paramref name="user"/> (login shell
+    /// <paramref name="shell"/>, the guest profile's) and <paramref name="authorizedKey"/>; the network card is matched by
+    /// <paramref name="macAddress"/>, not by a name only one OS uses.
+    /// </summary>
+    public static void Write(string path, string vm, string user, string authorizedKey, string shell, string macAddress)
     {
         var userData = $"""
             #cloud-config
             users:
               - name: {user}
-                shell: /bin/bash
+                shell: {shell}
                 sudo: "ALL=(ALL) NOPASSWD:ALL"
                 lock_passwd: true
                 ssh_authorized_keys:
@@ -24,7 +28,7 @@ internal static class CloudInitSeed
 
             """;
         var metaData = $"instance-id: cilab-{vm}\nlocal-hostname: {vm}\n";
-        const string networkConfig = "version: 2\nethernets:\n  primary:\n    match:\n      name: \"e*\"\n    dhcp4: true\n";
+        var networkConfig = $"version: 2\nethernets:\n  primary:\n    match:\n      macaddress: \"{macAddress}\"\n    dhcp4: true\n";
         Iso9660Writer.Write(path, "cidata", new Dictionary<string, byte[]>
         {
             ["user-data"] = Encoding.UTF8.GetBytes(userData),

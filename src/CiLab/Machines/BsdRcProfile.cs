@@ -19,6 +19,9 @@ public sealed class BsdRcProfile : IGuestProfile
     public string Name => "bsd";
 
     /// <inheritdoc/>
+    public string DefaultShell => "/bin/sh"; // bash is a package there, if at all
+
+    /// <inheritdoc/>
     public string BootIdCommand => "sysctl -n kern.boottime";
 
     /// <inheritdoc/>

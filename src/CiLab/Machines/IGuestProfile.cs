@@ -13,6 +13,9 @@ public interface IGuestProfile
     /// <summary>The home folder of <paramref name="user"/>.</summary>
     string HomeDirectory(string user);
 
+    /// <summary>The login shell of a user CiLab creates in the guest (the cloud-init seed's lab user).</summary>
+    string DefaultShell { get; }
+
     /// <summary>Prints a value that differs on every boot.</summary>
     string BootIdCommand { get; }
 

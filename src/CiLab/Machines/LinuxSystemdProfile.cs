@@ -13,6 +13,9 @@ public sealed class LinuxSystemdProfile : IGuestProfile
     public string Name => "linux";
 
     /// <inheritdoc/>
+    public string DefaultShell => "/bin/bash";
+
+    /// <inheritdoc/>
     public string BootIdCommand => "cat /proc/sys/kernel/random/boot_id";
 
     /// <inheritdoc/>

@@ -62,9 +62,15 @@ internal static class QemuHardware
         return arguments;
     }
 
+    /// <summary>
+    /// Every VM's card has this address (each VM has a user-mode network of its own), so the cloud-init seed can match
+    /// the card by it whatever the OS names it: eth0, ens3, vtnet0, em0.
+    /// </summary>
+    public const string MacAddress = "52:54:00:c1:1a:b0";
+
     /// <summary>The network card on the user-mode network <paramref name="netdevId"/>.</summary>
     public static IEnumerable<string> Nic(VmDefinition vm, string netdevId) =>
-        ["-device", $"{(vm.Nic == "e1000" ? "e1000" : "virtio-net-pci")},netdev={netdevId}"];
+        ["-device", $"{(vm.Nic == "e1000" ? "e1000" : "virtio-net-pci")},netdev={netdevId},mac={MacAddress}"];
 
     private static string[] Attach(string path, string id, string device, string bus, bool seed) =>
     [

@@ -127,7 +127,7 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
         if (Image.CloudInitSeed)
         {
             var publicKey = (await File.ReadAllTextAsync(_state.PrivateKeyPath + ".pub", cancellationToken).ConfigureAwait(false)).Trim();
-            CloudInitSeed.Write(SeedPath, Name, Definition.User, publicKey);
+            CloudInitSeed.Write(SeedPath, Name, Definition.User, publicKey, Profile.DefaultShell, QemuHardware.MacAddress);
         }
 
         return true;

@@ -12,7 +12,7 @@ public sealed class Iso9660WriterTests : IDisposable
     [Fact]
     public async Task Blkid_sees_an_iso9660_volume_labelled_cidata()
     {
-        CloudInitSeed.Write(_path, "vm1", "cilab", "ssh-ed25519 AAAATEST lab");
+        CloudInitSeed.Write(_path, "vm1", "cilab", "ssh-ed25519 AAAATEST lab", "/bin/sh", "52:54:00:c1:1a:b0");
         var probe = await Cli.Wrap("blkid").WithArguments("-p", "-o", "export", _path).ExecuteBoundedAsync(TestContext.Current.CancellationToken);
         Assert.Contains("TYPE=iso9660", probe.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("LABEL=cidata", probe.StandardOutput, StringComparison.Ordinal);

@@ -14,7 +14,7 @@ public sealed class QemuHardwareTests
         Assert.Empty(QemuHardware.Firmware(Vm, "/s/efivars.qcow2"));
         Assert.Equal(["-drive", "file=/s/disk.qcow2,if=virtio,format=qcow2,discard=unmap", "-drive", "file=/s/seed.iso,format=raw,if=virtio,readonly=on"],
             QemuHardware.Disks(Vm, "/s/disk.qcow2", "/s/seed.iso"));
-        Assert.Equal(["-device", "virtio-net-pci,netdev=net0"], QemuHardware.Nic(Vm, "net0"));
+        Assert.Equal(["-device", "virtio-net-pci,netdev=net0,mac=52:54:00:c1:1a:b0"], QemuHardware.Nic(Vm, "net0"));
     }
 
     [Fact]
@@ -48,6 +48,6 @@ public sealed class QemuHardwareTests
     [Fact]
     public void An_e1000_is_the_nic_for_guests_without_virtio_drivers()
     {
-        Assert.Equal(["-device", "e1000,netdev=net0"], QemuHardware.Nic(Vm with { Nic = "e1000" }, "net0"));
+        Assert.Equal(["-device", "e1000,netdev=net0,mac=52:54:00:c1:1a:b0"], QemuHardware.Nic(Vm with { Nic = "e1000" }, "net0"));
     }
 }
