@@ -160,7 +160,8 @@ internal static class VmBench
         var accel = vm.GetStatus().Accelerator ?? AcceleratorProbe.Choose("auto");
         return $"{prepare}; " +
             $"qemu-system-x86_64 -machine q35,accel={accel} -cpu max -smp {vm.Definition.Cpus} -m {vm.Definition.MemoryBytes >> 20}M " +
-            $"-kernel {ShellQuoting.Quote(image.KernelPath!)} -initrd {ShellQuoting.Quote(image.InitrdPath!)} -append {ShellQuoting.Quote(image.KernelAppend)} " +
+            // A firmware-bootable image boots from its disk (SeaBIOS, QEMU's default), as the seeds' disks do.
+            (image.KernelPath is { } kernel ? $"-kernel {ShellQuoting.Quote(kernel)} -initrd {ShellQuoting.Quote(image.InitrdPath!)} -append {ShellQuoting.Quote(image.KernelAppend)} " : string.Empty) +
             $"-drive file={ShellQuoting.Quote(disk)},if=virtio,format=qcow2 -netdev user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:22 -device virtio-net-pci,netdev=n0 -device virtio-rng-pci " +
             $"-fw_cfg name=opt/cilab/user,string={vm.Definition.User} -fw_cfg name=opt/cilab/authorized_keys,file={ShellQuoting.Quote(vm.Ssh.Endpoint.IdentityFile + ".pub")} " +
             $"-display none -serial null -monitor none -pidfile {ShellQuoting.Quote(pidFile)} -daemonize; " +

@@ -56,6 +56,7 @@ sealed class ConfigRepository
             }
             else
             {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 await File.WriteAllTextAsync(path, content, ct);
             }
         }

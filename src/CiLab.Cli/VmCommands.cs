@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CiLab.Cli;
 
-/// <summary><c>cilab vm start|stop|status|snapshot|restore|destroy|ssh</c>: the lab's VMs, by the same library calls the build's targets make.</summary>
+/// <summary><c>cilab vm start|stop|status|snapshot|restore|destroy|ssh|console</c>: the lab's VMs, by the same library calls the build's targets make.</summary>
 internal static class VmCommands
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -24,6 +24,7 @@ internal static class VmCommands
             (machine, _, ct) => machine.DestroyAsync(ct)));
         vm.Subcommands.Add(Status(output, error));
         vm.Subcommands.Add(Ssh(output, error));
+        vm.Subcommands.Add(ConsoleCommand.Create(output, error));
         return vm;
     }
 

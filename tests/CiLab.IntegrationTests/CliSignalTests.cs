@@ -45,7 +45,7 @@ public sealed class CliSignalTests(GuestLab lab)
     }
 
     [Fact]
-    public async Task Vm_ssh_opens_a_shell_in_the_vm_at_a_terminal_and_prints_the_command_line_otherwise()
+    public async Task Vm_ssh_and_vm_console_reach_the_vm_at_a_terminal_and_from_a_script()
     {
         var labFile = WriteLabFile("shell", readOnly: false);
         using (var start = StartCli("vm", "start", "shell", "--lab", labFile))
@@ -67,40 +67,46 @@ public sealed class CliSignalTests(GuestLab lab)
 
             // script(1) gives cilab a terminal, as a person's would be: ssh replaces cilab and the guest shell gets a tty.
             var cli = Path.Combine(AppContext.BaseDirectory, "CiLab.Cli.dll");
-            var info = new ProcessStartInfo("script") { RedirectStandardInput = true, RedirectStandardOutput = true };
-            foreach (var arg in new[] { "-qec", $"dotnet {cli} vm ssh shell --lab {labFile}", "/dev/null" })
+            using (var terminal = new TerminalSession($"dotnet {cli} vm ssh shell --lab {labFile}"))
             {
-                info.ArgumentList.Add(arg);
+                await terminal.WaitForAsync("cilab@", TimeSpan.FromSeconds(60));
+                await terminal.TypeAsync("echo \"inside $(hostname) on $(tty)\"; exit\n");
+                await terminal.ExitCodeAsync(TimeSpan.FromSeconds(60));
+                Assert.Matches("inside cilab-guest on /dev/pts/[0-9]+", terminal.Screen);
             }
 
-            using var terminal = Process.Start(info)!;
-            var screen = new System.Text.StringBuilder();
-            var reading = Task.Run(async () =>
+            // The serial console at a terminal: Enter brings the guest's serial getty's prompt, Ctrl-] detaches.
+            using (var console = new TerminalSession($"dotnet {cli} vm console shell --lab {labFile}"))
             {
+                await console.WaitForAsync("Ctrl-] detaches", TimeSpan.FromSeconds(30));
+                await console.TypeAsync("\n");
+                await console.WaitForAsync("cilab-guest login:", TimeSpan.FromSeconds(30));
+                await console.TypeAsync("\u001d");
+                Assert.Equal(0, await console.ExitCodeAsync(TimeSpan.FromSeconds(30)));
+                Assert.Contains("Detached; the VM runs on.", console.Screen, StringComparison.Ordinal);
+            }
+
+            // From a script: the input goes in, the output comes out until Ctrl-C (SIGINT); the VM runs on.
+            using (var scripted = StartCli("vm", "console", "shell", "--lab", labFile))
+            {
+                await scripted.StandardInput.WriteAsync("root\n");
+                scripted.StandardInput.Close();
+                var output = new System.Text.StringBuilder();
                 var buffer = new char[4096];
-                int read;
-                while ((read = await terminal.StandardOutput.ReadAsync(buffer, Ct)) > 0)
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+                timeout.CancelAfter(TimeSpan.FromSeconds(60));
+                while (!output.ToString().Contains("Password:", StringComparison.Ordinal) && await scripted.StandardOutput.ReadAsync(buffer, timeout.Token) is > 0 and var read)
                 {
-                    lock (screen)
-                    {
-                        screen.Append(buffer, 0, read);
-                    }
+                    output.Append(buffer, 0, read);
                 }
-            }, Ct);
-            string Screen()
-            {
-                lock (screen)
-                {
-                    return screen.ToString();
-                }
+
+                Assert.Contains("Password:", output.ToString(), StringComparison.Ordinal);
+                Assert.Equal(0, Kill(scripted.Id, 2));
+                await scripted.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+                Assert.Equal(130, scripted.ExitCode);
             }
 
-            await WaitUntilAsync(() => Screen().Contains("cilab@", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
-            await terminal.StandardInput.WriteAsync("echo \"inside $(hostname) on $(tty)\"; exit\n");
-            await terminal.StandardInput.FlushAsync(Ct);
-            await terminal.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-            await reading;
-            Assert.Matches("inside cilab-guest on /dev/pts/[0-9]+", Screen());
+            Assert.Equal(1, GuestLab.QemuProcessesFor("shell"));
         }
         finally
         {

@@ -11,7 +11,9 @@ echo cilab-guest > "$root/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 cilab-guest\n' > "$root/etc/hosts"
 if [ "${CILAB_BOOT:-kernel}" = firmware ]; then
   # Firmware-booted: the root is a partition on whatever bus the VM has (vda2, sda2), so it is found by label.
-  printf 'LABEL=cilab-root / ext4 rw,relatime 0 1\n' > "$root/etc/fstab"
+  # The ESP at /boot/efi, as on an installed Debian: what boots next is changed there (grub.cfg, grubenv).
+  printf 'LABEL=cilab-root / ext4 rw,relatime 0 1\nLABEL=CILAB-ESP /boot/efi vfat umask=0022,nofail 0 0\n' > "$root/etc/fstab"
+  mkdir -p "$root/boot/efi"
 else
   printf '/dev/vda / ext4 rw,relatime 0 1\n' > "$root/etc/fstab"
 fi
@@ -44,10 +46,12 @@ if [ "${CILAB_BOOT:-kernel}" = firmware ]; then
   mkdir -p "$out/esp/EFI/BOOT" "$out/esp/grub" "$out/bios"
   printf 'set default=0\nset timeout=0\nmenuentry "cilab" {\n  linux /vmlinuz root=LABEL=cilab-root rw console=ttyS0 net.ifnames=0 quiet\n  initrd /initrd.img\n}\n' \
     > "$out/esp/grub/grub.cfg"
-  modules="part_msdos fat normal linux configfile echo search test"
+  # loadenv: grubenv on the ESP, which GRUB reads and writes (boot counting); serial, terminal: output on the console.
+  modules="part_msdos fat normal linux configfile echo search test loadenv serial terminal"
   chroot "$root" grub-mkimage -O x86_64-efi -p /grub -o /boot/cilab-firmware/esp/EFI/BOOT/BOOTX64.EFI $modules
   chroot "$root" grub-mkimage -O i386-pc -p '(hd0,msdos1)/grub' -o /boot/cilab-firmware/bios/core.img biosdisk $modules
   cp "$root/usr/lib/grub/i386-pc/boot.img" "$out/bios/boot.img"
+  chroot "$root" grub-editenv /boot/cilab-firmware/esp/grub/grubenv create
 fi
 
 if [ -z "${CILAB_CLOUD_INIT:-}" ]; then

@@ -12,11 +12,18 @@ namespace CiLab.Qemu;
 public sealed partial class QemuMachine
 {
     // Starts QEMU as the daemon run.Pid will name, with run's ports and owner, and records the run. Owned by this process
-    // while booting even when detached later: a run stopped mid-boot leaves nothing behind.
-    private async Task<VmRunInfo> LaunchAsync(VmRunInfo run, string? fromSnapshot, bool owned = true)
+    // while booting even when detached later: a run stopped mid-boot leaves nothing behind. A relaunch (reset, cold
+    // reboot) continues the console log, so a step watching the console sees every boot it caused.
+    private async Task<VmRunInfo> LaunchAsync(VmRunInfo run, string? fromSnapshot, bool owned = true, bool relaunch = false)
     {
         File.Delete(PidPath);
         File.Delete(QmpPath);
+        File.Delete(ConsoleSocketPath);
+        if (!relaunch)
+        {
+            File.Delete(SerialLogPath);
+        }
+
         await EnsureUefiVarsAsync(CancellationToken.None).ConfigureAwait(false);
         // Not cancellable: cut between QEMU's fork and its pid file, the daemon would be out of reach. It takes a second or two.
         var qemu = await Cli.Wrap("qemu-system-x86_64")
@@ -54,7 +61,9 @@ public sealed partial class QemuMachine
             "-device", "virtio-rng-pci",
             "-display", "none",
             "-monitor", "none",
-            "-serial", $"file:{SerialLogPath}",
+            // The serial port: logged, and a socket `cilab vm console` attaches a terminal to (none attached, output is only logged).
+            "-chardev", $"socket,id=console,path={QemuHardware.Option(ConsoleSocketPath)},server=on,wait=off,logfile={QemuHardware.Option(SerialLogPath)},logappend=on",
+            "-serial", "chardev:console",
             "-qmp", $"unix:{QmpPath},server=on,wait=off",
             "-pidfile", PidPath,
             "-daemonize",

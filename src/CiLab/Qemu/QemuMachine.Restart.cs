@@ -64,7 +64,7 @@ public sealed partial class QemuMachine
         OwnedMachines.Remove(previous.Pid);
         using (await PortAllocator.LockAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            await LaunchAsync(previous, fromSnapshot: null, owned: previous.OwnerPid is not null).ConfigureAwait(false);
+            await LaunchAsync(previous, fromSnapshot: null, owned: previous.OwnerPid is not null, relaunch: true).ConfigureAwait(false);
         }
 
         _log.Line($"VM '{Name}' started again in a new QEMU process (ssh on 127.0.0.1:{previous.SshPort}).");

@@ -204,7 +204,7 @@ public sealed partial class QemuMachine
             OwnedMachines.Remove(pid);
         }
 
-        foreach (var file in new[] { PidPath, QmpPath, RunInfoPath })
+        foreach (var file in new[] { PidPath, QmpPath, ConsoleSocketPath, RunInfoPath })
         {
             File.Delete(file);
         }

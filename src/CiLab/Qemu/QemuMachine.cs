@@ -16,7 +16,7 @@ namespace CiLab.Qemu;
 /// 127.0.0.1, the serial console in a log, QMP on a unix socket in a 0700 folder. Start waits until SSH
 /// answers and fails fast, with the console's last lines, when the guest dies or panics.
 /// </summary>
-public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IColdReboot, ISerialConsole, ILiveSnapshots
+public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IColdReboot, ISerialConsole, IInteractiveConsole, ILiveSnapshots
 {
     // The id of the VM's one network device (user-mode networking), for QMP's set_link.
     private const string NetworkDeviceId = "net0";
@@ -67,8 +67,11 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
     /// <summary>The overlay disk (the only disk the VM writes).</summary>
     public string OverlayPath => Path.Combine(StateDirectory, "disk.qcow2");
 
-    /// <summary>The serial console log of the current (or last) boot.</summary>
+    /// <summary>The serial console's log since the VM's last start (resets and reboots append to it).</summary>
     public string SerialLogPath => Path.Combine(StateDirectory, "serial.log");
+
+    /// <summary>The serial console's socket while the VM runs: what <c>cilab vm console</c> connects a terminal to.</summary>
+    public string ConsoleSocketPath => Path.Combine(RuntimeDirectory, "console.sock");
 
     private string PidPath => Path.Combine(RuntimeDirectory, "qemu.pid");
 
@@ -182,7 +185,7 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
         _log.Line($"VM '{Name}' started ({accelerator}, ssh on 127.0.0.1:{port}); waiting for SSH{(fromSnapshot is null ? " (boot)" : $" (resuming '{fromSnapshot}')")}.");
         try
         {
-            await WaitUntilReadyAsync(fromSnapshot is null ? Definition.BootTimeout : ResumeTimeout, cancellationToken).ConfigureAwait(false);
+            await WaitUntilReadyAsync(fromSnapshot is null ? Definition.BootTimeout : ResumeTimeout, consoleFrom: 0, cancellationToken).ConfigureAwait(false);
             if (fromSnapshot is null && Image.ProvisionScript is { } provision)
             {
                 await GuestProvisioning.EnsureAsync(this, provision, _log, cancellationToken).ConfigureAwait(false);
@@ -201,7 +204,10 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
     }
 
     /// <summary>Waits until SSH answers; fails at once when QEMU exits or the kernel panics.</summary>
-    public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken) => WaitUntilReadyAsync(timeout, ConsoleEnd(), cancellationToken);
+
+    // A panic counts from consoleFrom on: the log keeps earlier boots' (a fallback after a failed boot, say).
+    private async Task WaitUntilReadyAsync(TimeSpan timeout, long consoleFrom, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var ssh = Shell;
@@ -213,7 +219,7 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
                 throw new VmException($"VM '{Name}' died while booting (QEMU exited).{ConsoleTail()}");
             }
 
-            if (File.Exists(SerialLogPath) && ReadSerial() is var console && Profile.PanicPatterns.Any(p => console.Contains(p, StringComparison.Ordinal)))
+            if (ReadConsole(consoleFrom, 256 * 1024).Text is var console && Profile.PanicPatterns.Any(p => console.Contains(p, StringComparison.Ordinal)))
             {
                 throw new VmException($"VM '{Name}' panicked while booting.{ConsoleTail()}");
             }
