@@ -119,8 +119,12 @@ internal sealed partial class Build : NukeBuild
 
     async Task RunTestsAsync(CancellationToken ct)
     {
-        // The integration tests boot real guests and open the HTML report in a browser: a fresh Debian machine gets what they need here.
-        await HostPrerequisites.EnsureAsync([.. HostTool.Virtualization, .. HostTool.ImageBuilding, new HostTool("chromium", "chromium")], LineLogger.Console, ct);
+        // The integration tests boot real guests, make a bootable installer ISO (grub-mkrescue) and open the HTML report in a
+        // browser: a fresh Debian machine gets what they need here.
+        await HostPrerequisites.EnsureAsync(
+            [.. HostTool.Virtualization, .. HostTool.ImageBuilding, new HostTool("chromium", "chromium"),
+             new HostTool("grub-mkrescue", "grub-common"), new HostTool("/usr/lib/grub/i386-pc/cdboot.img", "grub-pc-bin"), new HostTool("xorriso", "xorriso")],
+            LineLogger.Console, ct);
         Directory.CreateDirectory(TestResultsDirectory);
         var total = TestRunSummary.Zero;
         var projects = Directory.GetDirectories(Path.Combine(RootDirectory, "tests")).Order(StringComparer.Ordinal);

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text;
 using CiLab.Labs;
 using CiLab.Machines;
-using CliWrap.Buffered;
 
 namespace CiLab.Cli;
 
@@ -15,40 +14,39 @@ internal static class ConsoleCommand
 {
     private const byte Detach = 0x1d; // Ctrl-]
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error) => Verb(
+        "console",
+        CliApplication.Help("Connect this terminal to a running VM's serial console (Ctrl-] detaches; the VM runs on)", "cilab vm console phase4", "printf 'root\\n' | cilab vm console installer"),
+        output, error, install: false);
+
+    /// <summary><c>cilab vm install</c>: boots the VM once from its install-iso, without waiting for SSH, and attaches its console.</summary>
+    public static Command CreateInstall(TextWriter output, TextWriter error) => Verb(
+        "install",
+        CliApplication.Help("Boot a VM once from its install-iso (its disk: a blank image) and connect this terminal to the installer on its serial console", "cilab vm install dragonfly", "cilab vm install dragonfly --lab bsd.lab.yaml"),
+        output, error, install: true);
+
+    private static Command Verb(string verb, string description, TextWriter output, TextWriter error, bool install)
     {
         var name = new Argument<string?>("vm") { Description = "The VM (default: the lab's first)", Arity = ArgumentArity.ZeroOrOne };
         var lab = new Option<string>("--lab") { Description = "The lab file", DefaultValueFactory = _ => "lab.yaml" };
-        var command = new Command("console", CliApplication.Help(
-            "Connect this terminal to a running VM's serial console (Ctrl-] detaches; the VM runs on)",
-            "cilab vm console phase4",
-            "printf 'root\\n' | cilab vm console installer")) { name, lab };
+        var command = new Command(verb, description) { name, lab };
         command.SetAction(async (parse, ct) =>
         {
             try
             {
                 var definition = LabFile.Load(parse.GetValue(lab)!);
-                var opened = await Lab.OpenAsync(definition, new LabOptions { Log = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance }, ct);
+                // Quiet for console: nothing should come between the command and the guest. Install says what it builds and boots.
+                var log = install ? (Microsoft.Extensions.Logging.ILogger)new Host.LineLogger(error) : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+                var opened = await Lab.OpenAsync(definition, new LabOptions { Log = log }, ct);
                 var machine = await opened.MachineAsync(parse.GetValue(name) ?? definition.Vms[0].Name, ct);
                 var console = machine as IInteractiveConsole
                     ?? throw new VmException($"VM '{machine.Name}' runs on backend '{machine.Definition.Backend}', which offers no serial console here.");
-                await using var stream = await console.AttachConsoleAsync(ct);
-                var terminal = !Console.IsInputRedirected && output == Console.Out;
-                await error.WriteLineAsync($"Connected to VM '{machine.Name}''s serial console{(terminal ? "; Ctrl-] detaches" : string.Empty)}.");
-                var saved = terminal ? await TerminalModeAsync(null) : null;
-                try
+                if (install)
                 {
-                    var ended = await RelayAsync(stream, output, terminal, ct);
-                    await error.WriteLineAsync(ended ? $"{(terminal ? "\r\n" : string.Empty)}The console closed: VM '{machine.Name}' stopped." : "\r\nDetached; the VM runs on.");
-                    return 0;
+                    await machine.StartAsync(new MachineStartOptions { Install = true }, ct);
                 }
-                finally
-                {
-                    if (saved is not null)
-                    {
-                        await TerminalModeAsync(saved);
-                    }
-                }
+
+                return await AttachAsync(machine.Name, console, output, error, ct);
             }
             catch (Exception e) when (e is CiLabException or FileNotFoundException or ArgumentException)
             {
@@ -57,6 +55,28 @@ internal static class ConsoleCommand
             }
         });
         return command;
+    }
+
+    private static async Task<int> AttachAsync(string vm, IInteractiveConsole console, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        await using var stream = await console.AttachConsoleAsync(ct);
+        var terminal = !Console.IsInputRedirected && output == Console.Out;
+        await error.WriteLineAsync($"Connected to VM '{vm}''s serial console{(terminal ? "; Ctrl-] detaches" : string.Empty)}.");
+        // Raw: every key goes to the guest as typed, Ctrl-C too.
+        var saved = terminal ? RawTerminal.Enter() : null;
+        try
+        {
+            var ended = await RelayAsync(stream, output, terminal, ct);
+            await error.WriteLineAsync(ended ? $"{(terminal ? "\r\n" : string.Empty)}The console closed: VM '{vm}' stopped." : "\r\nDetached; the VM runs on.");
+            return 0;
+        }
+        finally
+        {
+            if (saved is not null)
+            {
+                RawTerminal.Restore(saved);
+            }
+        }
     }
 
     /// <returns>True when the guest side closed (the VM stopped), false when the user detached.</returns>
@@ -92,7 +112,8 @@ internal static class ConsoleCommand
     /// <returns>True when input ended (the output goes on until Ctrl-C), false when the user typed the detach key.</returns>
     private static async Task<bool> CopyInAsync(Stream console, bool terminal, CancellationToken cancellationToken)
     {
-        await using var input = Console.OpenStandardInput();
+        // File descriptor 0 itself: Console's stdin stream edits lines at a terminal, and the guest does that.
+        await using var input = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
         var buffer = new byte[1024];
         int read;
         while ((read = await input.ReadAsync(buffer, CancellationToken.None).ConfigureAwait(false)) > 0)
@@ -106,14 +127,5 @@ internal static class ConsoleCommand
         }
 
         return true;
-    }
-
-    // Raw mode, no echo: every key goes to the guest as typed (Ctrl-C too). Returns the mode to restore (stty -g).
-    private static async Task<string?> TerminalModeAsync(string? restore)
-    {
-        var script = restore is null ? "saved=$(stty -g < /dev/tty) && stty raw -echo < /dev/tty && echo \"$saved\"" : "stty \"$1\" < /dev/tty";
-        var result = await CliWrap.Cli.Wrap("sh").WithArguments(["-c", script, "sh", restore ?? string.Empty]).WithValidation(CliWrap.CommandResultValidation.None)
-            .ExecuteBufferedAsync(CancellationToken.None).ConfigureAwait(false);
-        return result.IsSuccess ? result.StandardOutput.Trim() : null;
     }
 }

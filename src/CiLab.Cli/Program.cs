@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 using CiLab.Cli;
 
-// Ctrl-C and SIGTERM cancel the running verb, which stops any VM it was starting.
-using var cancellation = new CancellationTokenSource();
+// Ctrl-C and SIGTERM cancel the running verb, which stops any VM it was starting. Not disposed: a signal's handler can
+// still run on its own thread while the process exits (seen: a crash, exit 134, after 'cancelled').
+var cancellation = new CancellationTokenSource();
 void Cancel(PosixSignalContext context)
 {
     context.Cancel = true;

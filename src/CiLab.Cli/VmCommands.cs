@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CiLab.Cli;
 
-/// <summary><c>cilab vm start|stop|status|snapshot|restore|destroy|ssh|console</c>: the lab's VMs, by the same library calls the build's targets make.</summary>
+/// <summary><c>cilab vm start|stop|status|snapshot|restore|destroy|ssh|console|install</c>: the lab's VMs, by the same library calls the build's targets make.</summary>
 internal static class VmCommands
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -25,6 +25,7 @@ internal static class VmCommands
         vm.Subcommands.Add(Status(output, error));
         vm.Subcommands.Add(Ssh(output, error));
         vm.Subcommands.Add(ConsoleCommand.Create(output, error));
+        vm.Subcommands.Add(ConsoleCommand.CreateInstall(output, error));
         return vm;
     }
 

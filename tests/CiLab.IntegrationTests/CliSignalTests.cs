@@ -11,11 +11,11 @@ public sealed class CliSignalTests(GuestLab lab)
     public async Task Sigterm_to_cilab_vm_start_while_it_boots_leaves_no_qemu_behind()
     {
         var labFile = WriteLabFile("sigterm", readOnly: false);
-        using var cli = StartCli("vm", "start", "sigterm", "--lab", labFile);
+        using var cli = CilabCli.Start("vm", "start", "sigterm", "--lab", labFile);
         await WaitUntilAsync(() => GuestLab.QemuProcessesFor("sigterm") > 0, TimeSpan.FromSeconds(60));
         Assert.False(cli.HasExited, "cilab returned before the guest could have booted");
 
-        Assert.Equal(0, Kill(cli.Id, 15));
+        Assert.Equal(0, CilabCli.Signal(cli.Id, 15));
         await cli.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
         await WaitUntilAsync(() => GuestLab.QemuProcessesFor("sigterm") == 0, TimeSpan.FromSeconds(15));
         Assert.Equal(0, GuestLab.QemuProcessesFor("sigterm"));
@@ -26,7 +26,7 @@ public sealed class CliSignalTests(GuestLab lab)
     public async Task Destroy_without_yes_is_refused_when_not_interactive_and_read_only_vms_refuse_it_anyway()
     {
         var labFile = WriteLabFile("keepme", readOnly: false);
-        using (var cli = StartCli("vm", "destroy", "keepme", "--lab", labFile))
+        using (var cli = CilabCli.Start("vm", "destroy", "keepme", "--lab", labFile))
         {
             var error = await cli.StandardError.ReadToEndAsync(Ct);
             await cli.WaitForExitAsync(Ct);
@@ -35,7 +35,7 @@ public sealed class CliSignalTests(GuestLab lab)
         }
 
         var readOnly = WriteLabFile("keepme", readOnly: true);
-        using (var cli = StartCli("vm", "destroy", "keepme", "--yes", "--lab", readOnly))
+        using (var cli = CilabCli.Start("vm", "destroy", "keepme", "--yes", "--lab", readOnly))
         {
             var error = await cli.StandardError.ReadToEndAsync(Ct);
             await cli.WaitForExitAsync(Ct);
@@ -48,7 +48,7 @@ public sealed class CliSignalTests(GuestLab lab)
     public async Task Vm_ssh_and_vm_console_reach_the_vm_at_a_terminal_and_from_a_script()
     {
         var labFile = WriteLabFile("shell", readOnly: false);
-        using (var start = StartCli("vm", "start", "shell", "--lab", labFile))
+        using (var start = CilabCli.Start("vm", "start", "shell", "--lab", labFile))
         {
             await start.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromMinutes(5), Ct);
             Assert.True(start.ExitCode == 0, await start.StandardError.ReadToEndAsync(Ct));
@@ -56,7 +56,7 @@ public sealed class CliSignalTests(GuestLab lab)
 
         try
         {
-            using (var printed = StartCli("vm", "ssh", "shell", "--lab", labFile))
+            using (var printed = CilabCli.Start("vm", "ssh", "shell", "--lab", labFile))
             {
                 var line = await printed.StandardOutput.ReadToEndAsync(Ct);
                 await printed.WaitForExitAsync(Ct);
@@ -87,7 +87,7 @@ public sealed class CliSignalTests(GuestLab lab)
             }
 
             // From a script: the input goes in, the output comes out until Ctrl-C (SIGINT); the VM runs on.
-            using (var scripted = StartCli("vm", "console", "shell", "--lab", labFile))
+            using (var scripted = CilabCli.Start("vm", "console", "shell", "--lab", labFile))
             {
                 await scripted.StandardInput.WriteAsync("root\n");
                 scripted.StandardInput.Close();
@@ -101,7 +101,7 @@ public sealed class CliSignalTests(GuestLab lab)
                 }
 
                 Assert.Contains("Password:", output.ToString(), StringComparison.Ordinal);
-                Assert.Equal(0, Kill(scripted.Id, 2));
+                Assert.Equal(0, CilabCli.Signal(scripted.Id, 2));
                 await scripted.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
                 Assert.Equal(130, scripted.ExitCode);
             }
@@ -110,7 +110,7 @@ public sealed class CliSignalTests(GuestLab lab)
         }
         finally
         {
-            using var destroy = StartCli("vm", "destroy", "shell", "--yes", "--lab", labFile);
+            using var destroy = CilabCli.Start("vm", "destroy", "shell", "--yes", "--lab", labFile);
             await destroy.WaitForExitAsync(Ct);
         }
     }
@@ -134,20 +134,6 @@ public sealed class CliSignalTests(GuestLab lab)
         return path;
     }
 
-    private static Process StartCli(params string[] args)
-    {
-        var cli = Path.Combine(AppContext.BaseDirectory, "CiLab.Cli.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true };
-        info.ArgumentList.Add(cli);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["CI"] = "true";
-        return Process.Start(info)!;
-    }
-
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
@@ -156,7 +142,4 @@ public sealed class CliSignalTests(GuestLab lab)
             await Task.Delay(100, Ct);
         }
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
-    private static extern int Kill(int pid, int signal);
 }

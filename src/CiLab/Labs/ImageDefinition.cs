@@ -51,6 +51,12 @@ public sealed record ImageDefinition
     /// </summary>
     public string? Provision { get; init; }
 
+    /// <summary>
+    /// An empty disk of <see cref="DiskBytes"/> instead of an image: what an installer writes, from a VM's
+    /// <see cref="VmDefinition.InstallIso"/> (<c>cilab vm install</c>). Made once and shared; each VM writes its own overlay.
+    /// </summary>
+    public bool Blank { get; init; }
+
     /// <summary>The VMID of the Proxmox VE template VMs of this image are cloned from (<c>backend: proxmox</c>).</summary>
     public int? ProxmoxTemplate { get; init; }
 }

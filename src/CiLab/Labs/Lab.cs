@@ -1,8 +1,11 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using CiLab.Images;
 using CiLab.Machines;
+using CiLab.Processes;
 using CiLab.Ssh;
+using CliWrap;
 using Microsoft.Extensions.Logging;
 
 namespace CiLab.Labs;
@@ -79,6 +82,15 @@ public sealed class Lab
         {
             bootable = await new DebianImageBuilder(_cache, _log).GetAsync(image, user, cancellationToken).ConfigureAwait(false);
             _cache.RecordUse(DebianImageBuilder.CacheKey(image, user), State.Root);
+        }
+        else if (image.Blank)
+        {
+            var key = $"blank-{image.DiskBytes}";
+            var directory = _cache.Find(key) ?? await _cache.BuildAsync(key, (folder, ct) =>
+                Cli.Wrap("qemu-img").WithArguments(["create", "-q", "-f", "qcow2", Path.Combine(folder, "disk.qcow2"), image.DiskBytes.ToString(CultureInfo.InvariantCulture)]).ExecuteBoundedAsync(ct),
+                _log, cancellationToken).ConfigureAwait(false);
+            _cache.RecordUse(key, State.Root);
+            bootable = new BootableImage { Id = key, DiskPath = Path.Combine(directory, "disk.qcow2"), DiskFormat = "qcow2" };
         }
         else if (image.Url is not null)
         {

@@ -18,8 +18,8 @@ public sealed partial class LabFile
     private static readonly VmDefinition VmDefaults = new() { Name = string.Empty, Image = string.Empty };
     private static readonly SuiteDefinition SuiteDefaults = new() { Name = string.Empty, Vm = string.Empty, Run = string.Empty };
 
-    internal static readonly string[] ImageKeys = ["name", "recipe", "path", "url", "sha256", "suite", "mirror", "packages", "disk", "provision", "cloud-init", "proxmox-template", "boot"];
-    internal static readonly string[] VmKeys = ["name", "image", "cpus", "memory", "ssh-port", "ports", "user", "elevation", "read-only", "boot-timeout", "accelerator", "backend", "guest", "firmware", "disk-bus", "nic"];
+    internal static readonly string[] ImageKeys = ["name", "recipe", "path", "url", "sha256", "suite", "mirror", "packages", "disk", "provision", "cloud-init", "proxmox-template", "boot", "blank"];
+    internal static readonly string[] VmKeys = ["name", "image", "cpus", "memory", "ssh-port", "ports", "user", "elevation", "read-only", "boot-timeout", "accelerator", "backend", "guest", "firmware", "disk-bus", "nic", "install-iso"];
     internal static readonly string[] SuiteKeys = ["name", "vm", "run", "directory", "elevation", "format", "timeout", "env", "artifacts", "needs"];
     private static readonly string[] Recipes = ["debian"];
 
@@ -105,9 +105,10 @@ public sealed partial class LabFile
         var url = String(map, "url", key);
         var sha256 = String(map, "sha256", key);
         var template = Int(map, "proxmox-template", key, 100, 999_999_999);
-        if (new object?[] { recipe, path, url, template }.Count(x => x is not null) != 1)
+        var blank = Bool(map, "blank", key) == true ? "blank" : null;
+        if (new object?[] { recipe, path, url, template, blank }.Count(x => x is not null) != 1)
         {
-            Error(map.Start, key, "give exactly one of 'recipe' (an image CiLab builds), 'path' (your own qcow2 or raw file), 'url' (downloaded once, with 'sha256') or 'proxmox-template' (a template VM's VMID on the lab's Proxmox cluster)");
+            Error(map.Start, key, "give exactly one of 'recipe' (an image CiLab builds), 'path' (your own qcow2 or raw file), 'url' (downloaded once, with 'sha256'), 'proxmox-template' (a template VM's VMID on the lab's Proxmox cluster) or 'blank: true' (an empty disk for an installer)");
         }
 
         Uri? uri = null;
@@ -176,6 +177,7 @@ public sealed partial class LabFile
             Provision = provision is null ? null : Path.Combine(_directory, provision),
             CloudInit = Bool(map, "cloud-init", key) ?? ImageDefaults.CloudInit,
             Boot = boot,
+            Blank = blank is not null,
             ProxmoxTemplate = template,
         };
     }
@@ -193,6 +195,12 @@ public sealed partial class LabFile
         if (image is not null && images.All(i => i.Name != image))
         {
             Error(Child(map, "image")!.Start, $"{key}.image", $"no image named '{image}' in images (known: {string.Join(", ", images.Select(i => i.Name))})");
+        }
+
+        var installIso = String(map, "install-iso", key);
+        if (installIso is not null && !File.Exists(Path.Combine(_directory, installIso)))
+        {
+            Error(Child(map, "install-iso")!.Start, $"{key}.install-iso", $"no ISO file at {Path.Combine(_directory, installIso)}");
         }
 
         var sshPort = String(map, "ssh-port", key) is { } port && port != "auto" ? Port(Child(map, "ssh-port")!, $"{key}.ssh-port", port) : 0;
@@ -223,6 +231,7 @@ public sealed partial class LabFile
             Firmware = OneOf(map, "firmware", key, ["bios", "uefi"], VmDefaults.Firmware),
             DiskBus = OneOf(map, "disk-bus", key, ["virtio", "sata", "scsi", "ide"], VmDefaults.DiskBus),
             Nic = OneOf(map, "nic", key, ["virtio", "e1000"], VmDefaults.Nic),
+            InstallIso = installIso is null ? null : Path.GetFullPath(Path.Combine(_directory, installIso)),
         };
     }
 

@@ -51,6 +51,12 @@ public sealed record VmDefinition
     /// <summary>Its network card: <c>virtio</c> (the default) or <c>e1000</c>.</summary>
     public string Nic { get; init; } = "virtio";
 
+    /// <summary>
+    /// An installer ISO (a full path) attached as a CD-ROM, and booted once, when the VM is started to install
+    /// (<c>cilab vm install</c>); other starts leave it out.
+    /// </summary>
+    public string? InstallIso { get; init; }
+
     /// <summary>Its guest profile's name (<c>linux</c>, the default): how its OS is told to reboot, kill, wait.</summary>
     public string Guest { get; init; } = "linux";
 }

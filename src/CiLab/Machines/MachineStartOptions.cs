@@ -12,6 +12,12 @@ public sealed record MachineStartOptions
     /// <summary>Keep it running after this process ends.</summary>
     public bool Detached { get; init; }
 
+    /// <summary>
+    /// Boot once from the VM's install ISO and return as soon as it runs, without waiting for SSH (there is none yet): the
+    /// installer is driven over the serial console (<c>cilab vm install</c>). Always detached.
+    /// </summary>
+    public bool Install { get; init; }
+
     /// <summary>Resume this snapshot instead of booting.</summary>
     public string? FromSnapshot { get; init; }
 }

@@ -1,4 +1,5 @@
 using CiLab.Labs;
+using CiLab.Machines;
 
 namespace CiLab.Qemu;
 
@@ -61,6 +62,19 @@ internal static class QemuHardware
 
         return arguments;
     }
+
+    /// <summary>
+    /// The install ISO as a CD on a free port of the machine's IDE/AHCI controller, booted once (<c>-boot once=d</c>):
+    /// the installer sees the VM's disk on its own bus, and the reboot after the install boots that disk.
+    /// </summary>
+    /// <exception cref="VmException">The VM has no install ISO.</exception>
+    public static IEnumerable<string> InstallMedia(VmDefinition vm) => vm.InstallIso is not { } iso
+        ? throw new VmException($"VM '{vm.Name}' has no install-iso in the lab file to install from.") :
+    [
+        "-drive", $"file={Option(iso)},if=none,id=install0,media=cdrom,readonly=on",
+        "-device", $"ide-cd,drive=install0,{(MachineType(vm) == "pc" ? "bus=ide.1,unit=1" : "bus=ide.2")}",
+        "-boot", "once=d",
+    ];
 
     /// <summary>
     /// Every VM's card has this address (each VM has a user-mode network of its own), so the cloud-init seed can match

@@ -14,7 +14,7 @@ public sealed partial class QemuMachine
     // Starts QEMU as the daemon run.Pid will name, with run's ports and owner, and records the run. Owned by this process
     // while booting even when detached later: a run stopped mid-boot leaves nothing behind. A relaunch (reset, cold
     // reboot) continues the console log, so a step watching the console sees every boot it caused.
-    private async Task<VmRunInfo> LaunchAsync(VmRunInfo run, string? fromSnapshot, bool owned = true, bool relaunch = false)
+    private async Task<VmRunInfo> LaunchAsync(VmRunInfo run, string? fromSnapshot, bool owned = true, bool relaunch = false, bool install = false)
     {
         File.Delete(PidPath);
         File.Delete(QmpPath);
@@ -27,7 +27,7 @@ public sealed partial class QemuMachine
         await EnsureUefiVarsAsync(CancellationToken.None).ConfigureAwait(false);
         // Not cancellable: cut between QEMU's fork and its pid file, the daemon would be out of reach. It takes a second or two.
         var qemu = await Cli.Wrap("qemu-system-x86_64")
-            .WithArguments(QemuArguments(run.Accelerator, run.SshPort, run.Forwards, fromSnapshot))
+            .WithArguments(QemuArguments(run.Accelerator, run.SshPort, run.Forwards, fromSnapshot, install))
             .WithValidation(false)
             .ExecuteBoundedAsync(CancellationToken.None).ConfigureAwait(false);
         if (!qemu.IsSuccess)
@@ -46,7 +46,7 @@ public sealed partial class QemuMachine
         return run;
     }
 
-    private IEnumerable<string> QemuArguments(string accelerator, int sshPort, List<PortForward> forwards, string? fromSnapshot)
+    private IEnumerable<string> QemuArguments(string accelerator, int sshPort, List<PortForward> forwards, string? fromSnapshot, bool install)
     {
         var hostForwards = string.Concat(forwards.Prepend(new PortForward(sshPort, 22)).Select(p => $",hostfwd=tcp:127.0.0.1:{p.HostPort}-:{p.GuestPort}"));
         var arguments = new List<string>
@@ -71,6 +71,10 @@ public sealed partial class QemuMachine
         arguments.AddRange(QemuHardware.Firmware(Definition, UefiVarsPath));
         arguments.AddRange(QemuHardware.Disks(Definition, OverlayPath, Image.CloudInitSeed ? SeedPath : null));
         arguments.AddRange(QemuHardware.Nic(Definition, NetworkDeviceId));
+        if (install)
+        {
+            arguments.AddRange(QemuHardware.InstallMedia(Definition));
+        }
         if (Image.KernelPath is not null)
         {
             arguments.AddRange(["-kernel", Image.KernelPath, "-append", Image.KernelAppend]);

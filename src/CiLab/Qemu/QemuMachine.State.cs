@@ -95,6 +95,9 @@ public sealed partial class QemuMachine
     /// <inheritdoc/>
     public string Diagnostics() => ConsoleTail();
 
+    /// <summary>The serial console's socket while the VM runs: what <c>cilab vm console</c> connects a terminal to.</summary>
+    public string ConsoleSocketPath => Path.Combine(RuntimeDirectory, "console.sock");
+
     /// <inheritdoc/>
     public long ConsoleEnd() => File.Exists(SerialLogPath) ? new FileInfo(SerialLogPath).Length : 0;
 

@@ -70,9 +70,6 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
     /// <summary>The serial console's log since the VM's last start (resets and reboots append to it).</summary>
     public string SerialLogPath => Path.Combine(StateDirectory, "serial.log");
 
-    /// <summary>The serial console's socket while the VM runs: what <c>cilab vm console</c> connects a terminal to.</summary>
-    public string ConsoleSocketPath => Path.Combine(RuntimeDirectory, "console.sock");
-
     private string PidPath => Path.Combine(RuntimeDirectory, "qemu.pid");
 
     private string SeedPath => Path.Combine(StateDirectory, "seed.iso");
@@ -143,7 +140,7 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
     public async Task StartAsync(MachineStartOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var (detached, fromSnapshot) = (options.Detached, options.FromSnapshot);
+        var (detached, fromSnapshot) = (options.Detached || options.Install, options.FromSnapshot);
         await AcquireAsync(cancellationToken).ConfigureAwait(false);
         if (IsRunning() && ReadRunInfo() is null)
         {
@@ -173,7 +170,7 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
 
             var forwards = Definition.Ports.Select(p => p with { HostPort = p.HostPort != 0 ? p.HostPort : PortAllocator.FreePort() }).ToList();
             var owner = detached ? null : (int?)Environment.ProcessId;
-            await LaunchAsync(new VmRunInfo(0, port, accelerator, DateTimeOffset.UtcNow, owner, owner is { } o ? ProcessStart(o) : null, forwards), fromSnapshot).ConfigureAwait(false);
+            await LaunchAsync(new VmRunInfo(0, port, accelerator, DateTimeOffset.UtcNow, owner, owner is { } o ? ProcessStart(o) : null, forwards), fromSnapshot, install: options.Install).ConfigureAwait(false);
         }
 
         if (cancellationToken.IsCancellationRequested)
@@ -182,11 +179,18 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
             cancellationToken.ThrowIfCancellationRequested();
         }
 
-        _log.Line($"VM '{Name}' started ({accelerator}, ssh on 127.0.0.1:{port}); waiting for SSH{(fromSnapshot is null ? " (boot)" : $" (resuming '{fromSnapshot}')")}.");
+        _log.Line(options.Install
+            ? $"VM '{Name}' booting from {Definition.InstallIso} (ssh will be on 127.0.0.1:{port} once installed)."
+            : $"VM '{Name}' started ({accelerator}, ssh on 127.0.0.1:{port}); waiting for SSH{(fromSnapshot is null ? " (boot)" : $" (resuming '{fromSnapshot}')")}.");
         try
         {
-            await WaitUntilReadyAsync(fromSnapshot is null ? Definition.BootTimeout : ResumeTimeout, consoleFrom: 0, cancellationToken).ConfigureAwait(false);
-            if (fromSnapshot is null && Image.ProvisionScript is { } provision)
+            // An installer has no SSH yet: it is driven over the serial console.
+            if (!options.Install)
+            {
+                await WaitUntilReadyAsync(fromSnapshot is null ? Definition.BootTimeout : ResumeTimeout, consoleFrom: 0, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!options.Install && fromSnapshot is null && Image.ProvisionScript is { } provision)
             {
                 await GuestProvisioning.EnsureAsync(this, provision, _log, cancellationToken).ConfigureAwait(false);
             }

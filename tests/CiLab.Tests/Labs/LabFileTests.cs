@@ -104,6 +104,8 @@ public sealed class LabFileTests
         { "vms:\n  - name: a\n    image: x\n    disk-bus: nvme\n", "vms[0].disk-bus", 4, "'nvme' is not one of virtio, sata, scsi, ide" },
         { "vms:\n  - name: a\n    image: x\n    nic: rtl8139\n", "vms[0].nic", 4, "'rtl8139' is not one of virtio, e1000" },
         { "images:\n  - name: x\n    recipe: debian\n    boot: uefi\n", "images[0].boot", 4, "'uefi' is not one of kernel, firmware" },
+        { "images:\n  - name: x\n    recipe: debian\n    blank: true\n", "images[0]", 2, "give exactly one of" },
+        { "vms:\n  - name: a\n    image: x\n    install-iso: no-such.iso\n", "vms[0].install-iso", 4, "no ISO file at /labs/no-such.iso" },
         { "images:\n  - name: x\n    url: https://example.org/x.qcow2\n    sha256: " + new string('a', 64) + "\n    boot: firmware\n", "images[0].boot", 5, "only a recipe image has a boot choice" },
         { "vms:\n  - name: a\n    image: x\n  - name: b\n    image: x\nsuites:\n  - name: build\n    vm: a\n    run: make\n  - name: e2e\n    vm: a\n    run: make e2e\n    needs: [biuld]\n", "suites.e2e.needs", 13, "no suite named 'biuld' in suites (known: build, e2e)" },
         { "vms:\n  - name: a\n    image: x\n  - name: b\n    image: x\nsuites:\n  - name: build\n    vm: a\n    run: make\n  - name: e2e\n    vm: b\n    run: make e2e\n    needs: [build]\n", "suites.e2e.needs", 13, "'build' runs in VM 'a' and 'e2e' in VM 'b'" },
@@ -119,6 +121,26 @@ public sealed class LabFileTests
         Assert.Equal(("uefi", "sata", "e1000"), (lab.Vm("a").Firmware, lab.Vm("a").DiskBus, lab.Vm("a").Nic));
         Assert.Equal(("bios", "virtio", "virtio"), (lab.Vm("b").Firmware, lab.Vm("b").DiskBus, lab.Vm("b").Nic));
         Assert.Equal("firmware", lab.Image("x").Boot);
+    }
+
+    [Fact]
+    public void A_blank_image_and_an_install_iso_relative_to_the_lab_file_are_read()
+    {
+        var directory = Directory.CreateTempSubdirectory("cilab-iso-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "installer.iso"), "not really");
+            var lab = LabFile.Parse("images:\n  - name: empty\n    blank: true\n    disk: 8G\nvms:\n  - name: a\n    image: empty\n    install-iso: installer.iso\n  - name: b\n    image: empty\n", Path.Combine(directory, "lab.yaml"));
+
+            Assert.True(lab.Image("empty").Blank);
+            Assert.Equal(8L << 30, lab.Image("empty").DiskBytes);
+            Assert.Equal(Path.Combine(directory, "installer.iso"), lab.Vm("a").InstallIso);
+            Assert.Null(lab.Vm("b").InstallIso);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Theory]

@@ -46,6 +46,17 @@ public sealed class QemuHardwareTests
     }
 
     [Fact]
+    public void The_install_iso_is_a_cd_on_a_free_ide_port_booted_once_and_a_vm_without_one_cannot_install()
+    {
+        var iso = Vm with { InstallIso = "/isos/dfly,1.iso" };
+
+        Assert.Equal(["-drive", "file=/isos/dfly,,1.iso,if=none,id=install0,media=cdrom,readonly=on", "-device", "ide-cd,drive=install0,bus=ide.2", "-boot", "once=d"], QemuHardware.InstallMedia(iso));
+        Assert.Contains("ide-cd,drive=install0,bus=ide.1,unit=1", QemuHardware.InstallMedia(iso with { DiskBus = "ide" }));
+        var e = Assert.Throws<CiLab.Machines.VmException>(() => QemuHardware.InstallMedia(Vm).ToList());
+        Assert.Contains("has no install-iso", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_e1000_is_the_nic_for_guests_without_virtio_drivers()
     {
         Assert.Equal(["-device", "e1000,netdev=net0,mac=52:54:00:c1:1a:b0"], QemuHardware.Nic(Vm with { Nic = "e1000" }, "net0"));
