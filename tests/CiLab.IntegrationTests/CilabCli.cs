@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace CiLab.IntegrationTests;
 
@@ -16,6 +17,26 @@ public static class CilabCli
 
         info.Environment["CI"] = "true";
         return Process.Start(info)!;
+    }
+
+    /// <summary>Reads <paramref name="cli"/>'s output into <paramref name="screen"/> until it shows <paramref name="text"/>; fails with what it showed when it does not in time.</summary>
+    public static async Task ReadUntilAsync(Process cli, StringBuilder screen, string text, TimeSpan timeout)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(timeout);
+        var buffer = new char[4096];
+        try
+        {
+            while (!screen.ToString().Contains(text, StringComparison.Ordinal) && await cli.StandardOutput.ReadAsync(buffer, deadline.Token) is > 0 and var read)
+            {
+                screen.Append(buffer, 0, read);
+            }
+        }
+        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+        {
+        }
+
+        Assert.True(screen.ToString().Contains(text, StringComparison.Ordinal), $"'{text}' did not appear within {timeout.TotalSeconds:0}s; the console:{Environment.NewLine}{screen}");
     }
 
     /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/> (kill(2)); 0 when it was sent.</summary>

@@ -91,16 +91,7 @@ public sealed class CliSignalTests(GuestLab lab)
             {
                 await scripted.StandardInput.WriteAsync("root\n");
                 scripted.StandardInput.Close();
-                var output = new System.Text.StringBuilder();
-                var buffer = new char[4096];
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-                timeout.CancelAfter(TimeSpan.FromSeconds(60));
-                while (!output.ToString().Contains("Password:", StringComparison.Ordinal) && await scripted.StandardOutput.ReadAsync(buffer, timeout.Token) is > 0 and var read)
-                {
-                    output.Append(buffer, 0, read);
-                }
-
-                Assert.Contains("Password:", output.ToString(), StringComparison.Ordinal);
+                await CilabCli.ReadUntilAsync(scripted, new System.Text.StringBuilder(), "Password:", TimeSpan.FromSeconds(60));
                 Assert.Equal(0, CilabCli.Signal(scripted.Id, 2));
                 await scripted.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
                 Assert.Equal(130, scripted.ExitCode);

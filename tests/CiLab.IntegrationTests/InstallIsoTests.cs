@@ -46,13 +46,13 @@ public sealed class InstallIsoTests(GuestLab lab)
         {
             using var install = CilabCli.Start("vm", "install", "installer", "--lab", labFile);
             var screen = new StringBuilder();
-            await ReadUntilAsync(install, screen, "grub> ", TimeSpan.FromSeconds(90));
+            await CilabCli.ReadUntilAsync(install, screen, "grub> ", TimeSpan.FromSeconds(90));
             Assert.Contains("test installer on the serial console", screen.ToString(), StringComparison.Ordinal);
 
             // What is typed reaches the installer; the word is put together by GRUB, so only its output can show it whole.
             await install.StandardInput.WriteAsync("set word=installer; echo booted-$word\n");
             await install.StandardInput.FlushAsync(Ct);
-            await ReadUntilAsync(install, screen, "booted-installer", TimeSpan.FromSeconds(30));
+            await CilabCli.ReadUntilAsync(install, screen, "booted-installer", TimeSpan.FromSeconds(30));
 
             Assert.Equal(0, CilabCli.Signal(install.Id, 2));
             await install.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
@@ -66,24 +66,5 @@ public sealed class InstallIsoTests(GuestLab lab)
         }
 
         Assert.Equal(0, GuestLab.QemuProcessesFor("installer"));
-    }
-
-    private static async Task ReadUntilAsync(Process cli, StringBuilder screen, string text, TimeSpan timeout)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        deadline.CancelAfter(timeout);
-        var buffer = new char[4096];
-        try
-        {
-            while (!screen.ToString().Contains(text, StringComparison.Ordinal) && await cli.StandardOutput.ReadAsync(buffer, deadline.Token) is > 0 and var read)
-            {
-                screen.Append(buffer, 0, read);
-            }
-        }
-        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
-        {
-        }
-
-        Assert.True(screen.ToString().Contains(text, StringComparison.Ordinal), $"'{text}' did not appear within {timeout.TotalSeconds:0}s; the console:{Environment.NewLine}{screen}");
     }
 }
