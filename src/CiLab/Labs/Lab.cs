@@ -86,9 +86,15 @@ public sealed class Lab
         else if (image.Blank)
         {
             var key = $"blank-{image.DiskBytes}";
-            var directory = _cache.Find(key) ?? await _cache.BuildAsync(key, (folder, ct) =>
-                Cli.Wrap("qemu-img").WithArguments(["create", "-q", "-f", "qcow2", Path.Combine(folder, "disk.qcow2"), image.DiskBytes.ToString(CultureInfo.InvariantCulture)]).ExecuteBoundedAsync(ct),
-                _log, cancellationToken).ConfigureAwait(false);
+            var directory = _cache.Find(key) ?? await _cache.BuildAsync(key, async (folder, ct) =>
+            {
+                var made = await Cli.Wrap("qemu-img").WithArguments(["create", "-q", "-f", "qcow2", Path.Combine(folder, "disk.qcow2"), image.DiskBytes.ToString(CultureInfo.InvariantCulture)])
+                    .ExecuteBoundedAsync(ct).ConfigureAwait(false);
+                if (!made.IsSuccess)
+                {
+                    throw new ImageBuildException($"Image '{image.Name}': qemu-img could not make the blank disk: {made.StandardError.Trim()}");
+                }
+            }, _log, cancellationToken).ConfigureAwait(false);
             _cache.RecordUse(key, State.Root);
             bootable = new BootableImage { Id = key, DiskPath = Path.Combine(directory, "disk.qcow2"), DiskFormat = "qcow2" };
         }

@@ -8,7 +8,7 @@ public interface ISerialConsole
 
     /// <summary>
     /// The console from byte <paramref name="offset"/> on, at most its last <paramref name="limit"/> bytes (from 0 when a
-    /// restart began a new, shorter log), and the offset where it ended.
+    /// new start began a new, shorter log; resets and reboots append to it), and the offset where it ended.
     /// </summary>
     (string Text, long End) ReadConsole(long offset, int limit);
 }

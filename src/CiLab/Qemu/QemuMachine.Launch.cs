@@ -75,6 +75,7 @@ public sealed partial class QemuMachine
         {
             arguments.AddRange(QemuHardware.InstallMedia(Definition));
         }
+
         if (Image.KernelPath is not null)
         {
             arguments.AddRange(["-kernel", Image.KernelPath, "-append", Image.KernelAppend]);
