@@ -8,8 +8,9 @@ public interface IInteractiveConsole
 {
     /// <summary>
     /// A two-way stream to the running VM's serial port: what is read is the guest's output from now on, what is written
-    /// the guest reads as typed. One at a time; disposing it detaches (the VM runs on).
+    /// the guest reads as typed. One at a time (a second one sees nothing until the first is disposed); disposing it
+    /// detaches (the VM runs on).
     /// </summary>
-    /// <exception cref="VmException">The VM is not running, or another terminal holds its console.</exception>
+    /// <exception cref="VmException">The VM is not running, or its console socket refuses the connection.</exception>
     Task<Stream> AttachConsoleAsync(CancellationToken cancellationToken);
 }

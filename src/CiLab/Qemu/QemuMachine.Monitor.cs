@@ -30,7 +30,7 @@ public sealed partial class QemuMachine
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new VmException($"Cannot attach to VM '{Name}''s console ({ConsoleSocketPath}): {e.Message}. Is another terminal attached?");
+            throw new VmException($"Cannot attach to VM '{Name}''s console ({ConsoleSocketPath}): {e.Message}.");
         }
     }
 
