@@ -158,7 +158,7 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
             vm.Expect(broken == golden + 1, "The upgrade to the generation that cannot boot did not switch.");
             await vm.ShouldMatchAsync("/usr/local/lib/upgrade-lab/bootloader get trial", $"^{broken}$", ct);
 
-            // GRUB boots the new generation on trial; its initrd is not one, the kernel panics and reboots (panic=5), twice,
+            // GRUB boots the new generation on trial; its initrd is not one, the kernel panics and reboots (panic=1), twice,
             // and GRUB boots the golden generation. SSH is down all the while: the serial console tells what happened.
             await vm.Faults.ResetAsync(ct);
             await vm.WaitForConsoleAsync(

@@ -97,8 +97,18 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
 
         var packages = BasePackages.Concat(image.CloudInit ? ["cloud-init"] : []).Concat(Firmware(image) ? FirmwarePackages : []).Concat(image.Packages).Distinct();
         var tarball = Path.Combine(directory, "root.tar");
+        // mmdebstrap's hooks cannot name a path with a space: such a cache builds without the archive.
+        var archive = PackageArchive.Default();
+        var collected = Path.Combine(directory, "apt-archives");
+        var useArchive = !archive.Directory.Contains(' ', StringComparison.Ordinal) && !collected.Contains(' ', StringComparison.Ordinal);
+        if (useArchive)
+        {
+            Directory.CreateDirectory(archive.Directory);
+            Directory.CreateDirectory(collected);
+        }
+
         var mmdebstrap = Cli.Wrap("mmdebstrap")
-            .WithArguments(MmdebstrapArguments.For(image, packages, SetupScript(), hostKey, tarball, asRoot))
+            .WithArguments(MmdebstrapArguments.For(image, packages, SetupScript(), hostKey, tarball, asRoot, useArchive ? archive.Directory : null, useArchive ? collected : null))
             .WithEnvironmentVariable("CILAB_USER", user)
             // The user and key come at boot: from the seed with cloud-init, otherwise from QEMU's fw_cfg.
             .WithEnvironmentVariable("CILAB_CLOUD_INIT", image.CloudInit ? "1" : string.Empty)
@@ -122,6 +132,13 @@ public sealed class DebianImageBuilder(ImageCache cache, ILogger log)
         if (!result.IsSuccess)
         {
             throw new ImageBuildException($"mmdebstrap failed (exit code {result.ExitCode}) building image '{image.Name}'. Last lines:{Environment.NewLine}{string.Join(Environment.NewLine, tail)}");
+        }
+
+        if (useArchive)
+        {
+            var kept = archive.Keep(collected, DateTime.UtcNow);
+            Directory.Delete(collected, recursive: true);
+            log.Line($"  [{image.Name}] {kept} packages kept in {archive.Directory} for the next build");
         }
 
         log.Line($"  [{image.Name}] writing the ext4 root filesystem ({image.DiskBytes >> 20} MiB) and converting it to qcow2");

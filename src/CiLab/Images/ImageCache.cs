@@ -12,12 +12,11 @@ namespace CiLab.Images;
 public sealed class ImageCache(string root)
 {
     /// <summary>The cache at <c>$CILAB_CACHE</c>, else <c>$XDG_CACHE_HOME/cilab</c>, else <c>~/.cache/cilab</c>.</summary>
-    public static ImageCache Default()
-    {
-        var root = Environment.GetEnvironmentVariable("CILAB_CACHE")
-            ?? Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "cilab");
-        return new ImageCache(Path.Combine(root, "images"));
-    }
+    public static ImageCache Default() => new(Path.Combine(CacheHome(), "images"));
+
+    // CiLab's cache folder: $CILAB_CACHE, else $XDG_CACHE_HOME/cilab, else ~/.cache/cilab.
+    internal static string CacheHome() => Environment.GetEnvironmentVariable("CILAB_CACHE")
+        ?? Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "cilab");
 
     /// <summary>The cache's folder.</summary>
     public string Root { get; } = root;

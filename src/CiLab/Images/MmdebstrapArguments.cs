@@ -17,9 +17,22 @@ internal static class MmdebstrapArguments
     /// <summary>Where an uploaded provisioning script waits in the tree for the setup script to run it.</summary>
     public const string ProvisionInTree = "/tmp/cilab-provision.sh";
 
-    public static IReadOnlyList<string> For(ImageDefinition image, IEnumerable<string> packages, string setupScript, string hostKey, string tarball, bool asRoot)
+    // With an archive (a folder of packages earlier builds downloaded), it is copied into the tree before apt runs and
+    // the packages this build used come out into collect.
+    public static IReadOnlyList<string> For(ImageDefinition image, IEnumerable<string> packages, string setupScript, string hostKey, string tarball, bool asRoot,
+        string? archive = null, string? collect = null)
     {
         List<string> arguments = ["--variant=minbase", $"--mode={(asRoot ? "root" : "unshare")}", $"--keyring={DebianKeyring}", $"--include={string.Join(',', packages)}"];
+        if (archive is not null && collect is not null)
+        {
+            // The essential packages stay in the tree's apt cache too (mmdebstrap removes them after installing by
+            // default); the tree's cache is emptied at cleanup, after the customize hooks, so the image holds none.
+            arguments.Add("--skip=essential/unlink");
+            arguments.Add("--setup-hook=mkdir -p \"$1/var/cache/apt/archives\"");
+            arguments.Add($"--setup-hook=sync-in {NoSpace(archive)} /var/cache/apt/archives/");
+            arguments.Add($"--customize-hook=sync-out /var/cache/apt/archives {NoSpace(collect)}");
+        }
+
         if (image.Provision is { } provision)
         {
             arguments.Add($"--customize-hook=upload {NoSpace(provision)} {ProvisionInTree}");

@@ -62,4 +62,19 @@ public sealed class DebianImageBuilderTests
             hooks);
         Assert.Throws<ImageBuildException>(() => MmdebstrapArguments.For(image, ["git"], "s", "/home/a b/key", "/t.tar", asRoot: false));
     }
+
+    [Fact]
+    public void The_package_archive_goes_in_before_apt_and_the_builds_packages_come_out_before_the_setup_script_empties_the_cache()
+    {
+        var arguments = MmdebstrapArguments.For(Recipe, ["git"], "the setup script", "/cache/p/key", "/cache/p/root.tar", asRoot: false, "/cache/apt-archives", "/cache/p/apt-archives");
+
+        Assert.Contains("--skip=essential/unlink", arguments);
+        Assert.Equal(
+            ["--setup-hook=mkdir -p \"$1/var/cache/apt/archives\"", "--setup-hook=sync-in /cache/apt-archives /var/cache/apt/archives/"],
+            arguments.Where(a => a.StartsWith("--setup-hook=", StringComparison.Ordinal)));
+        var hooks = arguments.Where(a => a.StartsWith("--customize-hook=", StringComparison.Ordinal)).ToList();
+        Assert.Equal("--customize-hook=sync-out /var/cache/apt/archives /cache/p/apt-archives", hooks[0]);
+        Assert.Throws<ImageBuildException>(() => MmdebstrapArguments.For(Recipe, ["git"], "s", "/k", "/t.tar", asRoot: false, "/home/a b/apt", "/c"));
+        Assert.DoesNotContain(MmdebstrapArguments.For(Recipe, ["git"], "s", "/k", "/t.tar", asRoot: false), a => a.Contains("sync-", StringComparison.Ordinal));
+    }
 }
