@@ -40,13 +40,22 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
         Dictionary<string, string>? listing = null;
         if (manifestPath is not null)
         {
+            // The guest checks its copy while the host lists its tree: the two walks are most of an incremental sync.
+            var previous = SyncManifest.Load(manifestPath);
+            var guestUnchanged = previous is null ? null : GuestUnchangedAsync(guestDirectory, previous.Token, DefaultExcludes.Concat(extraExcludes), cancellationToken);
             // Listed before anything is sent: a file changed meanwhile differs from the manifest next time, and goes again.
             listing = SyncManifest.ParseListing((await RsyncAsync(["-a", "--list-only", .. filters, HostPath(hostDirectory)], local: true, cancellationToken).ConfigureAwait(false)).StandardOutput);
-            if (SyncManifest.Load(manifestPath) is { } previous
-                && await TryIncrementalAsync(hostDirectory, guestDirectory, previous, listing, clock, cancellationToken).ConfigureAwait(false) is { } incremental)
+            if (previous is not null && guestUnchanged is not null)
             {
-                new SyncManifest(incremental.Token, listing).Save(manifestPath);
-                return incremental.Result;
+                if (!await guestUnchanged.ConfigureAwait(false))
+                {
+                    log.Line($"The copy in {ssh.VmName}:{guestDirectory} changed since the last sync (or is not that sync's): syncing it all.");
+                }
+                else if (await TryIncrementalAsync(hostDirectory, guestDirectory, previous, listing, clock, cancellationToken).ConfigureAwait(false) is { } incremental)
+                {
+                    new SyncManifest(incremental.Token, listing).Save(manifestPath);
+                    return incremental.Result;
+                }
             }
         }
 
@@ -96,6 +105,12 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
         return result;
     }
 
+    private async Task<bool> GuestUnchangedAsync(string guestDirectory, string token, IEnumerable<string> excludes, CancellationToken cancellationToken)
+    {
+        var check = await ssh.RunAsync(new GuestCommand { Script = GuestTreeCheck.Script(guestDirectory, token, excludes), ValidateExitCode = false }, cancellationToken).ConfigureAwait(false);
+        return check.StandardOutput.Trim() == GuestTreeCheck.Unchanged;
+    }
+
     /// <summary>
     /// Sends only what changed since <paramref name="previous"/>, as one tar stream and one guest command that first
     /// checks the guest copy is the one that sync left; null (nothing done) when it is not, or when rsync suits better.
@@ -113,7 +128,8 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
         var token = Guid.NewGuid().ToString("N");
         var directory = ShellQuoting.Quote(guestDirectory);
         var removal = delete.Count == 0 ? string.Empty : $"rm -rf -- {ShellQuoting.Join(delete)} && ";
-        var script = $"cd {directory} 2>/dev/null && [ \"$(cat {SyncManifest.TokenFile} 2>/dev/null)\" = {previous.Token} ] && [ -z \"$(find . -cnewer {SyncManifest.TokenFile} -print -quit)\" ] " +
+        // The tree was checked beside the host's listing; the token is checked again here, next to the change.
+        var script = $"cd {directory} 2>/dev/null && [ \"$(cat {SyncManifest.TokenFile} 2>/dev/null)\" = {previous.Token} ] " +
             $"|| {{ cat >/dev/null; echo stale; exit 0; }}; {removal}tar -xpf - && printf %s {token} > {SyncManifest.TokenFile} && echo applied";
         var list = Path.GetTempFileName();
         var archive = Path.GetTempFileName();
