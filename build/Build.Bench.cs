@@ -21,7 +21,7 @@ internal sealed partial class Build : NukeBuild
                 throw new TargetFailedException($"--bench-only: there is no section '{unknown}'; the sections are {string.Join(", ", sections)}.");
             }
 
-            await HostPrerequisites.EnsureAsync([new HostTool("gotestsum", "gotestsum"), new HostTool("time", "time"), new HostTool("python3", "python3-minimal")], LineLogger.Console, ct);
+            await HostPrerequisites.EnsureAsync([new HostTool("gotestsum", "gotestsum"), new HostTool("time", "time"), new HostTool("python3", "python3-minimal"), .. FloorBench.HostTools], LineLogger.Console, ct);
             var table = new BenchTable();
             var work = Path.Combine(ArtifactsDirectory, "bench", "work");
             var cilab = Path.Combine(RootDirectory, "src", "CiLab.Cli", "bin", Configuration.ToString(), "net10.0", "CiLab.Cli.dll");
