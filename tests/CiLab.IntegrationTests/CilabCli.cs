@@ -8,7 +8,11 @@ public static class CilabCli
 {
     public static Process Start(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true };
+        // Started as at a terminal, with SIGINT's default action: a test run a non-interactive shell put in the background
+        // inherits SIGINT ignored, and .NET leaves an ignored SIGINT ignored, so the Ctrl-C tests would wait forever.
+        var info = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "CiLab.Cli.dll"));
         foreach (var arg in args)
         {

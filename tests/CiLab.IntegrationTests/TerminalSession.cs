@@ -15,8 +15,9 @@ public sealed class TerminalSession : IDisposable
 
     public TerminalSession(string commandLine)
     {
-        var info = new ProcessStartInfo("script") { RedirectStandardInput = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "-qec", commandLine, "/dev/null" })
+        // SIGINT's default action, as at a terminal, even when this run inherited it ignored (see CilabCli.Start).
+        var info = new ProcessStartInfo("env") { RedirectStandardInput = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { "--default-signal=INT", "script", "-qec", commandLine, "/dev/null" })
         {
             info.ArgumentList.Add(arg);
         }
