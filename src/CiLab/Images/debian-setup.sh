@@ -31,7 +31,7 @@ chroot "$root" systemctl mask e2scrub_reap.service e2scrub_all.timer apt-daily.t
   sys-kernel-tracing.mount dev-hugepages.mount systemd-network-generator.service getty@tty1.service \
   systemd-update-utmp.service systemd-update-utmp-runlevel.service >/dev/null 2>&1
 # Nor modules for hardware a test VM has no use for, which udev would load for what QEMU's machine shows (measured:
-# 81 modules before, 47 after): nested virtualization (-cpu max offers SVM), CPU crypto and checksum drivers (each runs
+# 81 modules before, 46 after): nested virtualization (-cpu max offers SVM), CPU crypto and checksum drivers (each runs
 # its self-tests at load), the TCO watchdog, parallel port, VGA, wireless, PC speaker, SMBus, PS/2 mouse, SCSI generic.
 # A blacklist stops only their loading by device alias: modprobe by name still loads them.
 printf 'blacklist %s\n' kvm kvm_amd kvm_intel ccp irqbypass crc32_pclmul ghash_clmulni_intel sha512_ssse3 sha256_ssse3 \
@@ -87,14 +87,14 @@ read -r user < "$dir/user/raw" || true
 case "$user" in
   ''|-*|*[!a-z0-9_-]*) echo "cilab-credentials: '$user' is not a user name" >&2; exit 1 ;;
 esac
-eval "home=~$user"
 if [ "$user" != cilab ]; then
   id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
-  eval "home=~$user"
-  install -d -m 700 -o "$user" -g "$user" "$home/.ssh"
   printf 'permit nopass %s as root\n' "$user" > /etc/doas.conf
   printf '%s ALL=(ALL) NOPASSWD:ALL\n' "$user" > /etc/sudoers.d/cilab
 fi
+eval "home=~$user"
+# The image's own user and root have theirs from the build.
+[ -d "$home/.ssh" ] || install -d -m 700 -o "$user" -g "$user" "$home/.ssh"
 # Root-owned and world-readable: sshd reads a user's keys as that user, and accepts them owned by root.
 umask 022
 for ssh in /root/.ssh "$home/.ssh"; do
