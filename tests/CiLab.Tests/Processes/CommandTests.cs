@@ -130,8 +130,9 @@ public sealed class CommandTests
             .WithStandardOutputLine(_ => started.TrySetResult())
             .ExecuteBoundedAsync(cancellation.Token);
         await started.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
-        await WaitUntilAsync(() => ProcessesWith(marker) == 3);
-        Assert.Equal(3, ProcessesWith(marker));
+        // Three, or two once the inner sh has exec'd sleep, its last command (dash does): the tree is up either way.
+        await WaitUntilAsync(() => ProcessesWith(marker) >= 2);
+        Assert.InRange(ProcessesWith(marker), 2, 3);
 
         await cancellation.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
