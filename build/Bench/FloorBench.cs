@@ -38,7 +38,9 @@ internal static class FloorBench
             "for lib in $( { ldd /bin/busybox || true; ldd /usr/sbin/dropbear; } | grep -o '/lib[^ ]*' | sort -u); do mkdir -p \"root$(dirname \"$lib\")\"; cp -L \"$lib\" \"root$lib\"; done; " +
             "printf 'root:x:0:0:root:/root:/bin/sh\\n' > root/etc/passwd; " +
             $"install -m 600 {ShellQuoting.Quote(vm.Ssh.Endpoint.IdentityFile + ".pub")} root/root/.ssh/authorized_keys; chmod 700 root/root/.ssh; " +
+            // Its host key, pinned for the poll as the lab pins its images' keys.
             "dropbearkey -t ed25519 -f root/etc/dropbear/key >/dev/null 2>&1; " +
+            "printf 'cilab-floor %s\\n' \"$(dropbearkey -y -f root/etc/dropbear/key | grep -o '^ssh-ed25519 [^ ]*')\" > known_hosts; " +
             $"printf '%s\\n' {ShellQuoting.Quote(init)} > root/init; chmod 755 root/init; " +
             "(cd root && find . | cpio -o -H newc 2>/dev/null | gzip -1 > ../initrd.gz)";
     }
@@ -48,9 +50,8 @@ internal static class FloorBench
     {
         var dir = ShellQuoting.Quote(directory);
         var endpoint = vm.Ssh.Endpoint;
-        // Its host key is made with the floor: nothing to pin, so not checked.
-        var ssh = $"ssh -F /dev/null -p {port} -i {ShellQuoting.Quote(endpoint.IdentityFile)} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no " +
-            "-o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 -o LogLevel=ERROR root@127.0.0.1";
+        var ssh = $"ssh -F /dev/null -p {port} -i {ShellQuoting.Quote(endpoint.IdentityFile)} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes " +
+            $"-o UserKnownHostsFile={dir}/known_hosts -o HostKeyAlias=cilab-floor -o ConnectTimeout=5 -o LogLevel=ERROR root@127.0.0.1";
         return $"qemu-system-x86_64 -machine q35,accel={accelerator} -cpu max -smp {vm.Definition.Cpus} -m {vm.Definition.MemoryBytes >> 20}M " +
             $"-kernel {dir}/vmlinuz -initrd {dir}/initrd.gz -append 'console=ttyS0 quiet' " +
             $"-netdev user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:22 -device virtio-net-pci,netdev=n0 " +
