@@ -24,6 +24,16 @@ public sealed class SshTests(SshGuest guest) : IClassFixture<SshGuest>
     }
 
     [Fact]
+    public async Task The_guest_resolves_names_through_QEMU_not_through_the_build_host_s_resolver()
+    {
+        // The mirror the image was built from: the host resolved it, so QEMU's resolver (10.0.2.3) can.
+        var mirror = new ImageDefinition { Name = "debian", Recipe = "debian" }.Mirror.Host;
+        var result = await Ssh.RunAsync(new GuestCommand { Script = $"cat /etc/resolv.conf; getent hosts {mirror}", ValidateExitCode = false }, Ct);
+        Assert.True(result.ExitCode == 0, $"The guest could not resolve {mirror}:\n{result.StandardOutput}{result.StandardError}");
+        Assert.Equal("nameserver 10.0.2.3", result.StandardOutput.Split('\n')[0]);
+    }
+
+    [Fact]
     public async Task A_command_that_exits_255_is_its_own_exit_code_not_a_lost_connection()
     {
         var result = await Ssh.RunAsync(new GuestCommand { Script = "echo said >&2; exit 255", ValidateExitCode = false }, Ct);

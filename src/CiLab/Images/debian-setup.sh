@@ -8,6 +8,9 @@ user="$CILAB_USER"
 
 echo "I: cilab: configuring the guest"
 echo cilab-guest > "$root/etc/hostname"
+# mmdebstrap copied the build host's resolv.conf (127.0.0.53 where systemd-resolved runs: nobody in the guest). QEMU's
+# user network answers DNS at 10.0.2.3 and asks the host's resolver, whichever host the VM runs on.
+printf 'nameserver 10.0.2.3\n' > "$root/etc/resolv.conf"
 printf '127.0.0.1 localhost\n127.0.1.1 cilab-guest\n' > "$root/etc/hosts"
 # No fsck at boot (pass 0): ext4's journal brings a killed VM's disk back, and a check is two more processes per boot.
 if [ "${CILAB_BOOT:-kernel}" = firmware ]; then
