@@ -23,6 +23,35 @@ public static class CilabCli
         return Process.Start(info)!;
     }
 
+    /// <summary>
+    /// A test's cleanup: kills <paramref name="leftOver"/> if it still runs (a CLI that never exited holds the VM's lock),
+    /// then runs <c>cilab vm destroy</c>, bounded: a destroy that does not end fails the test by name instead of holding
+    /// it until CI's own timeout.
+    /// </summary>
+    public static async Task DestroyAsync(string vm, string labFile, Process? leftOver)
+    {
+        if (leftOver is { HasExited: false })
+        {
+            leftOver.Kill(entireProcessTree: true);
+            await leftOver.WaitForExitAsync(CancellationToken.None);
+        }
+
+        using var destroy = Start("vm", "destroy", vm, "--yes", "--lab", labFile);
+        var output = destroy.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var error = destroy.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            await destroy.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
+        }
+        catch (TimeoutException)
+        {
+            destroy.Kill(entireProcessTree: true);
+            Assert.Fail($"cilab vm destroy {vm} did not end within 2 minutes; killed it. It printed:{Environment.NewLine}{await output}{await error}");
+        }
+
+        Assert.True(destroy.ExitCode == 0, $"cilab vm destroy {vm} exited {destroy.ExitCode}:{Environment.NewLine}{await output}{await error}");
+    }
+
     /// <summary>Reads <paramref name="cli"/>'s output into <paramref name="screen"/> until it shows <paramref name="text"/>; fails with what it showed when it does not in time.</summary>
     public static async Task ReadUntilAsync(Process cli, StringBuilder screen, string text, TimeSpan timeout)
     {

@@ -54,6 +54,7 @@ public sealed class CliSignalTests(GuestLab lab)
             Assert.True(start.ExitCode == 0, await start.StandardError.ReadToEndAsync(Ct));
         }
 
+        Process? scripted = null;
         try
         {
             using (var printed = CilabCli.Start("vm", "ssh", "shell", "--lab", labFile))
@@ -87,22 +88,20 @@ public sealed class CliSignalTests(GuestLab lab)
             }
 
             // From a script: the input goes in, the output comes out until Ctrl-C (SIGINT); the VM runs on.
-            using (var scripted = CilabCli.Start("vm", "console", "shell", "--lab", labFile))
-            {
-                await scripted.StandardInput.WriteAsync("root\n");
-                scripted.StandardInput.Close();
-                await CilabCli.ReadUntilAsync(scripted, new System.Text.StringBuilder(), "Password:", TimeSpan.FromSeconds(60));
-                Assert.Equal(0, CilabCli.Signal(scripted.Id, 2));
-                await scripted.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
-                Assert.Equal(130, scripted.ExitCode);
-            }
+            scripted = CilabCli.Start("vm", "console", "shell", "--lab", labFile);
+            await scripted.StandardInput.WriteAsync("root\n");
+            scripted.StandardInput.Close();
+            await CilabCli.ReadUntilAsync(scripted, new System.Text.StringBuilder(), "Password:", TimeSpan.FromSeconds(60));
+            Assert.Equal(0, CilabCli.Signal(scripted.Id, 2));
+            await scripted.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            Assert.Equal(130, scripted.ExitCode);
 
             Assert.Equal(1, GuestLab.QemuProcessesFor("shell"));
         }
         finally
         {
-            using var destroy = CilabCli.Start("vm", "destroy", "shell", "--yes", "--lab", labFile);
-            await destroy.WaitForExitAsync(Ct);
+            await CilabCli.DestroyAsync("shell", labFile, scripted);
+            scripted?.Dispose();
         }
     }
 

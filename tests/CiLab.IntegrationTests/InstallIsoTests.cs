@@ -42,9 +42,10 @@ public sealed class InstallIsoTests(GuestLab lab)
                 memory: 256M
                 install-iso: installer.iso
             """);
+        Process? install = null;
         try
         {
-            using var install = CilabCli.Start("vm", "install", "installer", "--lab", labFile);
+            install = CilabCli.Start("vm", "install", "installer", "--lab", labFile);
             var screen = new StringBuilder();
             await CilabCli.ReadUntilAsync(install, screen, "grub> ", TimeSpan.FromSeconds(90));
             Assert.Contains("test installer on the serial console", screen.ToString(), StringComparison.Ordinal);
@@ -61,8 +62,8 @@ public sealed class InstallIsoTests(GuestLab lab)
         }
         finally
         {
-            using var destroy = CilabCli.Start("vm", "destroy", "installer", "--yes", "--lab", labFile);
-            await destroy.WaitForExitAsync(Ct);
+            await CilabCli.DestroyAsync("installer", labFile, install);
+            install?.Dispose();
         }
 
         Assert.Equal(0, GuestLab.QemuProcessesFor("installer"));
