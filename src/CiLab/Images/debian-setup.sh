@@ -44,7 +44,9 @@ Wants=network.target
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=/bin/sh -c 'n=0; until [ -e /sys/class/net/eth0 ]; do n=$((n + 1)); [ $n -le 300 ] || { echo "cilab-network: no eth0 after 30 s" >&2; exit 1; }; sleep 0.1; done; ip link set eth0 up && ip address add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2'
+# A guest without eth0 says so on the serial console, which a boot that never answers SSH shows.
+StandardError=journal+console
+ExecStart=/bin/sh -c 'n=0; until [ -e /sys/class/net/eth0 ]; do n=$((n + 1)); [ $n -le 300 ] || { echo "cilab-network: no eth0 appeared in 300 tries: the VM has no network card this image knows" >&2; exit 1; }; sleep 0.1; done; ip link set eth0 up && ip address add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2'
 
 [Install]
 WantedBy=multi-user.target
