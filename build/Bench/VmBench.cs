@@ -105,11 +105,16 @@ internal static class VmBench
         var fullOurs = await Shell.TimeAsync(() => sync.SyncAsync(tree, "/home/cilab/bench-ours", [], ct));
         var fullShell = await Shell.TimeAsync(rsyncShell + "bench-shell/", ct);
         table.Add(new BenchRow("sync 10,000 files / 60 MB (full)", fullOurs, "s", "rsync -az --delete over ssh", fullShell, 1.0));
-        File.AppendAllText(Path.Combine(tree, "d0", "f0.txt"), "changed\n");
-        var oneOurs = await Shell.TimeAsync(() => sync.SyncAsync(tree, "/home/cilab/bench-ours", [], ct));
-        File.AppendAllText(Path.Combine(tree, "d0", "f0.txt"), "changed again\n");
-        var oneShell = await Shell.TimeAsync(rsyncShell + "bench-shell/", ct);
-        table.Add(new BenchRow("sync after one changed file", oneOurs, "s", "rsync -az --delete over ssh", oneShell, 0.5));
+        // Best of three each, interleaved: one sample of half a second is at the mercy of the machine's neighbours.
+        double oneOurs = double.MaxValue, oneShell = double.MaxValue;
+        for (var i = 0; i < 3; i++)
+        {
+            File.AppendAllText(Path.Combine(tree, "d0", "f0.txt"), $"changed {i}\n");
+            oneOurs = Math.Min(oneOurs, await Shell.TimeAsync(() => sync.SyncAsync(tree, "/home/cilab/bench-ours", [], ct)));
+            oneShell = Math.Min(oneShell, await Shell.TimeAsync(rsyncShell + "bench-shell/", ct));
+        }
+
+        table.Add(new BenchRow("sync after one changed file", oneOurs, "s", "rsync -az --delete over ssh", oneShell, 0.25));
         await vm.Ssh.RunAsync(new GuestCommand { Script = "rm -rf ~/bench-ours ~/bench-shell" }, ct);
         await vm.StopAsync(TimeSpan.Zero, ct);
     }

@@ -108,10 +108,13 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
         Assert.Equal(".cilab-sync-token\n.gitignore\na.txt\ndir/b.txt\ndir/new dir/d.txt\n", await List(target));
         Assert.Equal("one, changed", await Cat(target + "/a.txt"));
 
-        // Written behind the sync's back: the next sync notices and makes the guest copy whole again.
+        // Written behind the sync's back: the next sync notices and makes the guest copy whole again, the host's own
+        // change included (the changes' command was already waiting in the guest when the check said no).
         await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = $"echo tampered > {target}/dir/b.txt" }, Ct);
+        Write("a.txt", "one, changed again");
         Assert.Equal("rsync", (await sync.SyncAsync(_source, target, [], Ct)).Method);
         Assert.Equal("two", await Cat(target + "/dir/b.txt"));
+        Assert.Equal("one, changed again", await Cat(target + "/a.txt"));
 
         Assert.Equal(("incremental", 0), ((await sync.SyncAsync(_source, target, [], Ct)) is var unchanged ? (unchanged.Method, unchanged.FilesTransferred) : default));
     }
