@@ -143,21 +143,34 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
         var input = new Pipe();
         try
         {
-            await File.WriteAllTextAsync(list, string.Concat(send.Select(p => p + "\0")), cancellationToken).ConfigureAwait(false);
-            await Cli.Wrap("tar").WithArguments("-cf", archive, "-C", hostDirectory, "--no-recursion", "--null", "-T", list).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
             var upload = ssh.RunAsync(new GuestCommand { Script = script, ValidateExitCode = false }, input.Reader.AsStream(), cancellationToken);
             bool unchanged;
             try
             {
+                await File.WriteAllTextAsync(list, string.Concat(send.Select(p => p + "\0")), cancellationToken).ConfigureAwait(false);
+                await Cli.Wrap("tar").WithArguments("-cf", archive, "-C", hostDirectory, "--no-recursion", "--null", "-T", list).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
                 unchanged = await guestUnchanged.ConfigureAwait(false);
-                await input.Writer.WriteAsync(unchanged ? await File.ReadAllBytesAsync(archive, cancellationToken).ConfigureAwait(false) : NotAnArchive, cancellationToken).ConfigureAwait(false);
+                if (unchanged)
+                {
+                    var stream = File.OpenRead(archive);
+                    await using (stream.ConfigureAwait(false))
+                    {
+                        await stream.CopyToAsync(input.Writer, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    await input.Writer.WriteAsync(NotAnArchive, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch
             {
-                // The check failed (a broken connection, say): the command is told off and ends; its own error adds nothing.
+                // Host-side tar or the check failed (a broken connection, say), or the sync was cancelled: the command is
+                // told off and ends, and its own error adds nothing. An archive cut short makes tar fail too: no new token,
+                // and what it did unpack is newer than the old one, so the next check sends the whole tree.
                 await input.Writer.WriteAsync(NotAnArchive, CancellationToken.None).ConfigureAwait(false);
                 await input.Writer.CompleteAsync().ConfigureAwait(false);
-                await Task.WhenAny(upload).ConfigureAwait(false);
+                await Task.WhenAny(Task.WhenAll(upload, guestUnchanged)).ConfigureAwait(false);
                 throw;
             }
 
