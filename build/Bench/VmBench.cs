@@ -52,7 +52,7 @@ internal static class VmBench
         table.Add(new BenchRow("restore snapshot to SSH-ready", restore, "s", "copy clean qcow2 back + cold boot", copyBack, 0.2));
 
         // Reboot to ready: ours (the guest shuts down, then a new QEMU boots it) against the plain way (reboot over ssh,
-        // QEMU resets in place, poll until a new boot answers) and against our own cold boot (the goal is 1.2×).
+        // QEMU resets in place, poll until a new boot answers); against our own cold boot (the goal is 1.2×) below.
         var root = vm.Ssh.Endpoint with { User = "root" };
         var rootSsh = $"ssh {ShellQuoting.Join(root.Options(multiplex: false))} {root.Destination}";
         var reboot = await Shell.TimeAsync(async () =>
@@ -67,7 +67,23 @@ internal static class VmBench
         await vm.RootShell.ReconnectAsync(ct);
         await vm.WaitUntilReadyAsync(vm.Definition.BootTimeout, ct);
         table.Add(new BenchRow("reboot to SSH-ready", reboot, "s", "ssh systemctl reboot + poll (QEMU resets in place)", warmReboot, 1.0));
-        table.Add(new BenchRow("reboot to SSH-ready", reboot, "s", "CiLab's cold boot above", ours, 1.2));
+
+        // Against our own cold boot, paired: each round boots the VM cold and then reboots it, and the row shows the round
+        // with the median ratio. One reboot against the best of several cold boots measured the machine's noise as much.
+        var rounds = new List<(double Cold, double Reboot)>();
+        for (var round = 0; round < 3; round++)
+        {
+            await vm.StopAsync(TimeSpan.Zero, ct);
+            var cold = await Shell.TimeAsync(() => vm.StartAsync(MachineStartOptions.Owned, ct));
+            rounds.Add((cold, await Shell.TimeAsync(async () =>
+            {
+                await vm.RebootColdAsync(vm.Definition.BootTimeout, ct);
+                await vm.WaitUntilReadyAsync(vm.Definition.BootTimeout, ct);
+            })));
+        }
+
+        var median = rounds.OrderBy(r => r.Reboot / r.Cold).ElementAt(1);
+        table.Add(new BenchRow("reboot to SSH-ready (median of 3 paired rounds)", median.Reboot, "s", "CiLab's cold boot just before it", median.Cold, 1.2));
 
         // 100 sequential commands: CiLab's persistent shell (one SSH.NET channel) against the OpenSSH ControlMaster it replaced (warmed
         // first, as CiLab's connection is by the boot probe) and against the seeds' fresh ssh per command.
