@@ -133,6 +133,13 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
             return null;
         }
 
+        if (guestUnchanged.IsCompletedSuccessfully && !guestUnchanged.Result)
+        {
+            // Already known (after a restore the copy is usually gone, and the check ends at its first step): no command.
+            log.Line(ChangedSinceLastSync(guestDirectory));
+            return null;
+        }
+
         var token = Guid.NewGuid().ToString("N");
         var directory = ShellQuoting.Quote(guestDirectory);
         var removal = delete.Count == 0 ? string.Empty : $"rm -rf -- {ShellQuoting.Join(delete)} && ";
@@ -193,7 +200,7 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
             if (!unchanged || applied.StandardOutput.Trim() != "applied")
             {
                 log.Line(!unchanged || applied.StandardOutput.Trim() == "stale"
-                    ? $"The copy in {ssh.VmName}:{guestDirectory} changed since the last sync (or is not that sync's): syncing it all."
+                    ? ChangedSinceLastSync(guestDirectory)
                     : $"Sending only the changes to {ssh.VmName}:{guestDirectory} failed ({applied.StandardError.Trim()}): syncing it all.");
                 return null;
             }
@@ -209,6 +216,9 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
             File.Delete(archive);
         }
     }
+
+    private string ChangedSinceLastSync(string guestDirectory) =>
+        $"The copy in {ssh.VmName}:{guestDirectory} changed since the last sync (or is not that sync's): syncing it all.";
 
     private async Task<SyncResult> TarAsync(string hostDirectory, string guestDirectory, IReadOnlyList<string> extraExcludes, Stopwatch clock, CancellationToken cancellationToken)
     {
