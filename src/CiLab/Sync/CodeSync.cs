@@ -129,7 +129,11 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
         // Links, odd file types and names rsync had to escape go the full way.
         if (send.Count + delete.Count > IncrementalLimit || send.Any(p => current[p][0] is not ('-' or 'd') || p.Contains("\\#", StringComparison.Ordinal)) || delete.Any(p => p.Contains("\\#", StringComparison.Ordinal)))
         {
-            await guestUnchanged.ConfigureAwait(false);
+            if (!await guestUnchanged.ConfigureAwait(false))
+            {
+                log.Line(ChangedSinceLastSync(guestDirectory));
+            }
+
             return null;
         }
 
@@ -197,9 +201,10 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
 
             await input.Writer.CompleteAsync().ConfigureAwait(false);
             var applied = await upload.ConfigureAwait(false);
-            if (!unchanged || applied.StandardOutput.Trim() != "applied")
+            var said = applied.StandardOutput.Trim();
+            if (!unchanged || said != "applied")
             {
-                log.Line(!unchanged || applied.StandardOutput.Trim() == "stale"
+                log.Line(!unchanged || said == "stale"
                     ? ChangedSinceLastSync(guestDirectory)
                     : $"Sending only the changes to {ssh.VmName}:{guestDirectory} failed ({applied.StandardError.Trim()}): syncing it all.");
                 return null;
