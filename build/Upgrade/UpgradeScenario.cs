@@ -103,8 +103,10 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
         {
             var head = await HeadAsync(vm, ct);
             var generation = await GenerationAsync(vm, ct);
-            // The upgrade starts a few seconds later, by itself, while the cable is out.
-            await vm.RunAsync("systemd-run --quiet --on-active=3 --unit=upgrade-during-outage systemctl start local-upgrade.service", elevated: true, ct);
+            // The upgrade starts by itself as soon as the guest sees the cable out. Not a timer: systemd's fire up to a minute
+            // late (AccuracySec), and one that fires before the cable is pulled upgrades normally.
+            await vm.RunAsync("systemd-run --quiet --unit=upgrade-during-outage sh -c 'until grep -sqx 0 /sys/class/net/*/carrier; do sleep 0.1; done; " +
+                "systemctl start local-upgrade.service'", elevated: true, ct);
             await vm.Faults.LinkDownAsync(ct);
             try
             {
