@@ -74,6 +74,16 @@ if [ "${CILAB_BOOT:-kernel}" = firmware ]; then
   # The other disk buses a VM may choose (sata, scsi, ide).
   printf 'ahci\nata_piix\nsd_mod\nvirtio_scsi\n' >> "$root/etc/initramfs-tools/modules"
 fi
+# No udev in the initrd: the modules above are loaded by name, their disks appear in devtmpfs and blkid finds the root
+# by label (a disk that shows up late is waited for, a second at a time); the root's udev then sets up every device
+# anyway. Its coldplug and settle in the initrd cost 1.5-2 s of each boot under TCG (3 paired boots: 8.6, 9.4, 8.6 s
+# to the root's systemd with it; 6.9, 6.4, 8.1 s without). These replace the udev package's scripts of the same name.
+mkdir -p "$root/etc/initramfs-tools/scripts/init-top" "$root/etc/initramfs-tools/scripts/init-bottom"
+printf '#!/bin/sh\n[ "$1" = prereqs ] && exit 0\nexit 0\n' > "$root/etc/initramfs-tools/scripts/init-top/udev"
+# What the stock init-bottom script does but stop udevd: /dev goes with the root.
+printf '#!/bin/sh -e\n[ "$1" = prereqs ] && exit 0\nmount -n -o move /dev "${rootmnt:?}/dev"\nnuke /dev\nln -s "${rootmnt}/dev" /dev\n' \
+  > "$root/etc/initramfs-tools/scripts/init-bottom/udev"
+chmod 755 "$root/etc/initramfs-tools/scripts/init-top/udev" "$root/etc/initramfs-tools/scripts/init-bottom/udev"
 chroot "$root" update-initramfs -u -k all >/dev/null
 
 if [ "${CILAB_BOOT:-kernel}" = firmware ]; then
