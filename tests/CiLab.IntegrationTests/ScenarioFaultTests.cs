@@ -26,7 +26,7 @@ public sealed class ScenarioFaultTests(GuestLab lab) : IAsyncLifetime
 
         scenario.Step("link down and up", async (vm, ct) =>
         {
-            // The guest reports its carrier on the console once it sees the cable pulled (or after 60 s, whatever it sees then):
+            // The guest reports its carrier on the console once it sees the cable pulled (if it never does, what it sees after 600 polls):
             // SSH cannot reach it then. A polling loop, not a timer: systemd's timers fire up to a minute late (AccuracySec).
             await vm.RunAsync("systemd-run --quiet sh -c 'for i in $(seq 600); do [ \"$(cat /sys/class/net/eth0/carrier)\" = 0 ] && break; sleep 0.1; done; " +
                 "echo carrier=$(cat /sys/class/net/eth0/carrier) > /dev/console'", elevated: true, ct);
