@@ -104,9 +104,10 @@ sealed class UpgradeScenario(ConfigRepository repository, Uri remote, string fix
             var head = await HeadAsync(vm, ct);
             var generation = await GenerationAsync(vm, ct);
             // The upgrade starts by itself as soon as the guest sees the cable out. Not a timer: systemd's fire up to a minute
-            // late (AccuracySec), and one that fires before the cable is pulled upgrades normally.
-            await vm.RunAsync("systemd-run --quiet --unit=upgrade-during-outage sh -c 'until grep -sqx 0 /sys/class/net/*/carrier; do sleep 0.1; done; " +
-                "systemctl start local-upgrade.service'", elevated: true, ct);
+            // late (AccuracySec), and one that fires before the cable is pulled upgrades normally. A guest that never sees
+            // it gives up after 900 polls without upgrading: the console wait below has failed the step by then.
+            await vm.RunAsync("systemd-run --quiet --unit=upgrade-during-outage sh -c 'n=0; until grep -sqx 0 /sys/class/net/*/carrier; do " +
+                "n=$((n + 1)); [ $n -le 900 ] || exit 1; sleep 0.1; done; systemctl start local-upgrade.service'", elevated: true, ct);
             await vm.Faults.LinkDownAsync(ct);
             try
             {
