@@ -188,7 +188,7 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
                 input.Writer.Write(NotAnArchive);
                 await input.Writer.CompleteAsync().ConfigureAwait(false);
                 await Task.WhenAny(Task.WhenAll(upload, guestUnchanged)).ConfigureAwait(false);
-                if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested && upload.IsCompleted)
+                if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
                 {
                     // Not cancelled: the command ended first. Its connection's error says why; without one, rsync does it all.
                     await upload.ConfigureAwait(false);
