@@ -77,4 +77,24 @@ public sealed class DebianImageBuilderTests
         Assert.Throws<ImageBuildException>(() => MmdebstrapArguments.For(Recipe, ["git"], "s", "/k", "/t.tar", asRoot: false, "/home/a b/apt", "/c"));
         Assert.DoesNotContain(MmdebstrapArguments.For(Recipe, ["git"], "s", "/k", "/t.tar", asRoot: false), a => a.Contains("sync-", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void The_initrd_takes_only_listed_modules_before_the_kernel_package_installs_so_its_install_builds_a_small_one()
+    {
+        var hook = Assert.Single(MmdebstrapArguments.For(Recipe, ["git"], "s", "/k", "/t.tar", asRoot: false),
+            a => a.StartsWith("--essential-hook=", StringComparison.Ordinal))["--essential-hook=".Length..];
+        var tree = Directory.CreateTempSubdirectory("cilab-essential-hook-");
+        try
+        {
+            // As mmdebstrap runs a shell hook: the tree is $1.
+            using var shell = System.Diagnostics.Process.Start("sh", ["-c", hook, "exec", tree.FullName])!;
+            shell.WaitForExit();
+            Assert.Equal(0, shell.ExitCode);
+            Assert.Equal("MODULES=list\n", File.ReadAllText(Path.Combine(tree.FullName, "etc/initramfs-tools/conf.d/cilab")));
+        }
+        finally
+        {
+            tree.Delete(recursive: true);
+        }
+    }
 }
