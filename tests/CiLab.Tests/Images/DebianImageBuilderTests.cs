@@ -1,5 +1,7 @@
 using CiLab.Images;
 using CiLab.Labs;
+using CiLab.Processes;
+using CliWrap;
 
 namespace CiLab.Tests.Images;
 
@@ -79,7 +81,7 @@ public sealed class DebianImageBuilderTests
     }
 
     [Fact]
-    public void The_initrd_takes_only_listed_modules_before_the_kernel_package_installs_so_its_install_builds_a_small_one()
+    public async Task The_initrd_takes_only_listed_modules_before_the_kernel_package_installs_so_its_install_builds_a_small_one()
     {
         var hook = Assert.Single(MmdebstrapArguments.For(Recipe, ["git"], "s", "/k", "/t.tar", asRoot: false),
             a => a.StartsWith("--essential-hook=", StringComparison.Ordinal))["--essential-hook=".Length..];
@@ -87,9 +89,9 @@ public sealed class DebianImageBuilderTests
         try
         {
             // As mmdebstrap runs a shell hook: the tree is $1.
-            using var shell = System.Diagnostics.Process.Start("sh", ["-c", hook, "exec", tree.FullName])!;
-            shell.WaitForExit();
-            Assert.Equal(0, shell.ExitCode);
+            var result = await Cli.Wrap("sh").WithArguments(["-c", hook, "exec", tree.FullName]).WithValidation(CommandResultValidation.None)
+                .ExecuteBoundedAsync(TestContext.Current.CancellationToken);
+            Assert.True(result.ExitCode == 0, result.StandardError);
             Assert.Equal("MODULES=list\n", File.ReadAllText(Path.Combine(tree.FullName, "etc/initramfs-tools/conf.d/cilab")));
         }
         finally
