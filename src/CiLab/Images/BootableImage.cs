@@ -3,6 +3,9 @@ namespace CiLab.Images;
 /// <summary>A guest image ready to boot: a disk that is never written (VMs get overlays), and how to start it.</summary>
 public sealed record BootableImage
 {
+    // A blank disk's id starts so: the overlay over it is the only copy of what was installed there.
+    internal const string BlankIdPrefix = "blank-";
+
     /// <summary>A stable id of this image's content (part of snapshot validity).</summary>
     public required string Id { get; init; }
 

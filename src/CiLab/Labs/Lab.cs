@@ -85,7 +85,7 @@ public sealed class Lab
         }
         else if (image.Blank)
         {
-            var key = $"blank-{image.DiskBytes}";
+            var key = $"{BootableImage.BlankIdPrefix}{image.DiskBytes}";
             var directory = _cache.Find(key) ?? await _cache.BuildAsync(key, async (folder, ct) =>
             {
                 var made = await Cli.Wrap("qemu-img").WithArguments(["create", "-q", "-f", "qcow2", Path.Combine(folder, "disk.qcow2"), image.DiskBytes.ToString(CultureInfo.InvariantCulture)])

@@ -15,6 +15,14 @@ internal static class QemuHardware
     /// <summary>OVMF's empty variable store, copied once per VM.</summary>
     public const string UefiVarsTemplate = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 
+    /// <summary>
+    /// The virtual CPU. With KVM the host's, minus its PMU (an exposed PMU crashes BSD guests early in boot). Under TCG
+    /// QEMU's own AMD-flavoured qemu64 raised to x86-64-v2 with AES: "max" adds AVX2, XSAVE and 5-level paging, which TCG
+    /// emulates slowly, and an AMD CPU keeps the guest kernel from isolating its page tables against Meltdown.
+    /// </summary>
+    public static string Cpu(string accelerator) =>
+        accelerator == "kvm" ? "host,pmu=off" : "qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16,+aes,+pclmulqdq";
+
     // An IDE disk needs the PIIX controller of i440fx; q35 has AHCI (sata), which is the default machine.
     public static string MachineType(VmDefinition vm) => vm.DiskBus == "ide" ? "pc" : "q35";
 

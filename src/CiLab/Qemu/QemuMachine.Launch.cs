@@ -41,7 +41,7 @@ public sealed partial class QemuMachine
             OwnedMachines.Add(pid, Name);
         }
 
-        run = run with { Pid = pid, Started = DateTimeOffset.UtcNow };
+        run = run with { Pid = pid, Started = DateTimeOffset.UtcNow, Cpu = QemuHardware.Cpu(run.Accelerator) };
         AtomicFile.WriteAllText(RunInfoPath, JsonSerializer.Serialize(run));
         return run;
     }
@@ -53,8 +53,7 @@ public sealed partial class QemuMachine
         {
             "-name", $"cilab-{Name},process=cilab-{Name}",
             "-machine", $"{QemuHardware.MachineType(Definition)},accel={accelerator}",
-            // With KVM the host CPU minus its PMU: an exposed PMU crashes BSD guests early in boot.
-            "-cpu", accelerator == "kvm" ? "host,pmu=off" : "max",
+            "-cpu", QemuHardware.Cpu(accelerator),
             "-smp", Definition.Cpus.ToString(CultureInfo.InvariantCulture),
             "-m", $"{Definition.MemoryBytes >> 20}M",
             "-netdev", $"user,id={NetworkDeviceId}{hostForwards}",

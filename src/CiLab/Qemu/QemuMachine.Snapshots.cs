@@ -16,7 +16,9 @@ public sealed partial class QemuMachine
         await using var qmp = await ConnectQmpAsync(cancellationToken).ConfigureAwait(false);
         await qmp.HumanMonitorCommandAsync($"savevm {name}", cancellationToken).ConfigureAwait(false);
         var metadata = ReadMetadata() ?? new VmMetadata(Image.Id, []);
-        WriteMetadata(metadata with { Snapshots = [.. metadata.Snapshots.Where(s => s != name), name] });
+        var cpu = ReadRunInfo()?.Cpu;
+        // Snapshots saved on another CPU are not this VM's any more (its start dropped them; this is a VM an older CiLab started).
+        WriteMetadata(new VmMetadata(metadata.ImageId, [.. metadata.Snapshots.Where(s => s != name && metadata.Cpu == cpu), name], cpu));
     }
 
     /// <summary>True when snapshot <paramref name="name"/> exists and was taken on the current base image.</summary>

@@ -156,9 +156,11 @@ public sealed partial class QemuMachine
         }
     }
 
-    private sealed record VmRunInfo(int Pid, int SshPort, string Accelerator, DateTimeOffset Started, int? OwnerPid, long? OwnerStart, List<PortForward> Forwards);
+    // Cpu: what QEMU was given, null when an older CiLab started it.
+    private sealed record VmRunInfo(int Pid, int SshPort, string Accelerator, DateTimeOffset Started, int? OwnerPid, long? OwnerStart, List<PortForward> Forwards, string? Cpu = null);
 
-    private sealed record VmMetadata(string ImageId, List<string> Snapshots);
+    // Cpu: the virtual CPU the snapshots were saved on (a live snapshot resumes only on that one), null when not recorded.
+    private sealed record VmMetadata(string ImageId, List<string> Snapshots, string? Cpu = null);
 
     /// <summary>
     /// Makes this run the VM's only driver: takes the VM's lock unless this process holds it already, and keeps it until

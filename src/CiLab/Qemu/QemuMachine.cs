@@ -109,7 +109,30 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
         var metadata = ReadMetadata();
         if (File.Exists(OverlayPath) && metadata?.ImageId == Image.Id)
         {
-            return false;
+            var cpu = metadata.Snapshots.Count == 0 || IsRunning() ? null : QemuHardware.Cpu(AcceleratorProbe.Choose(Definition.Accelerator));
+            if (cpu is null || metadata.Cpu == cpu)
+            {
+                return false;
+            }
+
+            // A live snapshot resumes only on the virtual CPU it was saved on: a guest whose programs chose AVX2 code would
+            // meet a CPU without it. The disk goes back to the image, as on an image change, so the next snapshot is clean
+            // again; an installed system's disk is the only copy of it, so there only the snapshots go.
+            var why = $"VM '{Name}': its snapshots ({string.Join(", ", metadata.Snapshots)}) were saved on another virtual CPU ({metadata.Cpu ?? "not recorded"}; now {cpu}) and cannot resume on this one";
+            if (Image.Id.StartsWith(BootableImage.BlankIdPrefix, StringComparison.Ordinal))
+            {
+                foreach (var snapshot in metadata.Snapshots)
+                {
+                    // One the overlay lacks already is no loss.
+                    await Cli.Wrap("qemu-img").WithArguments(["snapshot", "-d", snapshot, OverlayPath]).WithValidation(false).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                WriteMetadata(new VmMetadata(Image.Id, []));
+                _log.Line($"{why}: deleted them; its disk stays as it is.");
+                return true;
+            }
+
+            _log.Line($"{why}: its disk starts again from image {Image.Id}.");
         }
 
         if (IsRunning())

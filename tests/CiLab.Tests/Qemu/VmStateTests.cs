@@ -3,7 +3,9 @@ using CiLab.Host;
 using CiLab.Images;
 using CiLab.Labs;
 using CiLab.Machines;
+using CiLab.Processes;
 using CiLab.Qemu;
+using CliWrap;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CiLab.Tests.Qemu;
@@ -107,6 +109,35 @@ public sealed class VmStateTests : IDisposable
         Assert.Equal(1, log.ToString().Split('\n').Count(l => l.Contains("run.json is damaged", StringComparison.Ordinal)));
         Assert.Contains("vm.json is damaged", log.ToString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("debian-0123456789abcdef", false)]
+    [InlineData(BootableImage.BlankIdPrefix + "1048576", true)]
+    public async Task Snapshots_saved_on_another_virtual_cpu_go_before_a_start_and_only_an_installed_disk_is_kept(string imageId, bool diskKept)
+    {
+        var basePath = Path.Combine(_lab, "base.qcow2");
+        await Host("qemu-img", "create", "-q", "-f", "qcow2", basePath, "1M");
+        var log = new StringWriter();
+        var vm = new QemuMachine(new VmDefinition { Name = "a", Image = "i" }, new BootableImage { Id = imageId, DiskPath = basePath }, new LabState(_lab), new LineLogger(log));
+        Assert.True(await vm.SetupAsync(Ct));
+        var overlay = vm.OverlayPath;
+        await Host("qemu-io", "-c", "write -P 0x5a 0 4k", overlay);
+        await Host("qemu-img", "snapshot", "-c", "clean", overlay);
+        // As an older CiLab left it: a snapshot saved on "max", the CPU not recorded.
+        await File.WriteAllTextAsync(Path.Combine(vm.StateDirectory, "vm.json"), $$"""{"ImageId":"{{imageId}}","Snapshots":["clean"]}""", Ct);
+
+        Assert.True(await vm.SetupAsync(Ct));
+
+        Assert.Contains("VM 'a': its snapshots (clean) were saved on another virtual CPU (not recorded; now ", log.ToString(), StringComparison.Ordinal);
+        Assert.Empty(await vm.ListSnapshotsAsync(Ct));
+        Assert.False(await vm.HasSnapshotAsync("clean", Ct));
+        var read = await Cli.Wrap("qemu-io").WithArguments(["-c", "read -P 0x5a 0 4k", overlay]).WithValidation(false).ExecuteBoundedAsync(Ct);
+        Assert.Equal(diskKept, read.IsSuccess);
+        Assert.False(await vm.SetupAsync(Ct));
+    }
+
+    private static async Task Host(string command, params string[] arguments) =>
+        await Cli.Wrap(command).WithArguments(arguments).ExecuteBoundedAsync(Ct);
 
     [Fact]
     public async Task Another_process_holding_the_vm_makes_a_no_wait_run_fail_naming_it_and_a_waiting_run_wait()
