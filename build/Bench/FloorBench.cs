@@ -52,7 +52,7 @@ internal static class FloorBench
         var endpoint = vm.Ssh.Endpoint;
         var ssh = $"ssh -F /dev/null -p {port} -i {ShellQuoting.Quote(endpoint.IdentityFile)} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes " +
             $"-o UserKnownHostsFile={dir}/known_hosts -o HostKeyAlias=cilab-floor -o ConnectTimeout=5 -o LogLevel=ERROR root@127.0.0.1";
-        return $"qemu-system-x86_64 -machine q35,accel={accelerator} -cpu max -smp {vm.Definition.Cpus} -m {vm.Definition.MemoryBytes >> 20}M " +
+        return $"qemu-system-x86_64 -machine q35,accel={accelerator} -cpu {QemuHardware.Cpu(accelerator)} -smp {vm.Definition.Cpus} -m {vm.Definition.MemoryBytes >> 20}M " +
             $"-kernel {dir}/vmlinuz -initrd {dir}/initrd.gz -append 'console=ttyS0 quiet' " +
             $"-netdev user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:22 -device virtio-net-pci,netdev=n0 " +
             $"-display none -serial null -monitor none -pidfile {dir}/pid -daemonize; " +

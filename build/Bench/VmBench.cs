@@ -189,7 +189,7 @@ internal static class VmBench
             : $"qemu-img create -q -f qcow2 -F qcow2 -b {ShellQuoting.Quote(image.DiskPath)} {ShellQuoting.Quote(disk)}";
         var accel = vm.GetStatus().Accelerator ?? AcceleratorProbe.Choose("auto");
         return $"{prepare}; " +
-            $"qemu-system-x86_64 -machine q35,accel={accel} -cpu max -smp {vm.Definition.Cpus} -m {vm.Definition.MemoryBytes >> 20}M " +
+            $"qemu-system-x86_64 -machine q35,accel={accel} -cpu {QemuHardware.Cpu(accel)} -smp {vm.Definition.Cpus} -m {vm.Definition.MemoryBytes >> 20}M " +
             // A firmware-bootable image boots from its disk (SeaBIOS, QEMU's default), as the seeds' disks do.
             (image.KernelPath is { } kernel ? $"-kernel {ShellQuoting.Quote(kernel)} -initrd {ShellQuoting.Quote(image.InitrdPath!)} -append {ShellQuoting.Quote(image.KernelAppend)} " : string.Empty) +
             $"-drive file={ShellQuoting.Quote(disk)},if=virtio,format=qcow2 -netdev user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:22 -device virtio-net-pci,netdev=n0 -device virtio-rng-pci " +

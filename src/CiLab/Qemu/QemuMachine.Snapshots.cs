@@ -21,13 +21,16 @@ public sealed partial class QemuMachine
         WriteMetadata(new VmMetadata(metadata.ImageId, [.. metadata.Snapshots.Where(s => s != name && metadata.Cpu == cpu), name], cpu));
     }
 
-    /// <summary>True when snapshot <paramref name="name"/> exists and was taken on the current base image.</summary>
+    /// <summary>True when snapshot <paramref name="name"/> exists and was taken on the current base image and virtual CPU.</summary>
     public async Task<bool> HasSnapshotAsync(string name, CancellationToken cancellationToken)
     {
         var metadata = ReadMetadata();
-        return metadata?.ImageId == Image.Id && metadata.Snapshots.Contains(name)
+        return metadata?.ImageId == Image.Id && metadata.Snapshots.Contains(name) && metadata.Cpu == ResumeCpu()
             && (await ListSnapshotsAsync(cancellationToken).ConfigureAwait(false)).Contains(name);
     }
+
+    // The CPU a snapshot must have been saved on to resume: the running QEMU's, else the one a start gives.
+    private string? ResumeCpu() => IsRunning() ? ReadRunInfo()?.Cpu : QemuHardware.Cpu(AcceleratorProbe.Choose(Definition.Accelerator));
 
     /// <summary>The snapshots in the overlay.</summary>
     public async Task<IReadOnlyList<string>> ListSnapshotsAsync(CancellationToken cancellationToken)

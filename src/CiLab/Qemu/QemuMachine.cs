@@ -109,7 +109,7 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
         var metadata = ReadMetadata();
         if (File.Exists(OverlayPath) && metadata?.ImageId == Image.Id)
         {
-            var cpu = metadata.Snapshots.Count == 0 || IsRunning() ? null : QemuHardware.Cpu(AcceleratorProbe.Choose(Definition.Accelerator));
+            var cpu = metadata.Snapshots.Count == 0 || IsRunning() ? null : ResumeCpu();
             if (cpu is null || metadata.Cpu == cpu)
             {
                 return false;

@@ -125,6 +125,8 @@ public sealed class VmStateTests : IDisposable
         await Host("qemu-img", "snapshot", "-c", "clean", overlay);
         // As an older CiLab left it: a snapshot saved on "max", the CPU not recorded.
         await File.WriteAllTextAsync(Path.Combine(vm.StateDirectory, "vm.json"), $$"""{"ImageId":"{{imageId}}","Snapshots":["clean"]}""", Ct);
+        Assert.Equal(["clean"], await vm.ListSnapshotsAsync(Ct));
+        Assert.False(await vm.HasSnapshotAsync("clean", Ct)); // Not offered to a restore that would start QEMU on another CPU.
 
         Assert.True(await vm.SetupAsync(Ct));
 
