@@ -17,7 +17,7 @@ public sealed partial class QemuMachine
         await qmp.HumanMonitorCommandAsync($"savevm {name}", cancellationToken).ConfigureAwait(false);
         var metadata = ReadMetadata() ?? new VmMetadata(Image.Id, []);
         var cpu = ReadRunInfo()?.Cpu;
-        // Snapshots saved on another CPU are not this VM's any more (its start dropped them; this is a VM an older CiLab started).
+        // Ones saved on another CPU leave the list. A start has dropped them already, unless an older CiLab started this QEMU.
         WriteMetadata(new VmMetadata(metadata.ImageId, [.. metadata.Snapshots.Where(s => s != name && metadata.Cpu == cpu), name], cpu));
     }
 

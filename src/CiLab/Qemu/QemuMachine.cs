@@ -100,8 +100,8 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
     public IGuestShell RootShell => new SshShell(Name, Endpoint("root"), Profile, _log);
 
     /// <summary>
-    /// Creates the overlay over the base image when it is missing or the base image changed.
-    /// Returns false when it was already up to date.
+    /// Creates the overlay over the base image when it is missing, the base image changed, or (while the VM is stopped) its
+    /// snapshots were saved on another virtual CPU. Returns false when it was already up to date.
     /// </summary>
     public async Task<bool> SetupAsync(CancellationToken cancellationToken)
     {
