@@ -1,3 +1,5 @@
+using CiLab.Host;
+using CiLab.Images;
 using CiLab.Labs;
 using CiLab.Machines;
 using CiLab.Processes;
@@ -31,6 +33,29 @@ public sealed partial class QemuMachine
 
     // The CPU a snapshot must have been saved on to resume: the running QEMU's, else the one a start gives.
     private string? ResumeCpu() => IsRunning() ? ReadRunInfo()?.Cpu : QemuHardware.Cpu(AcceleratorProbe.Choose(Definition.Accelerator));
+
+    // A live snapshot resumes only on the virtual CPU it was saved on: a guest whose programs chose AVX2 code would meet a
+    // CPU without it. Returns false when the disk must start again from the image, as on an image change, so that the next
+    // snapshot is clean again; an installed system's disk is the only copy of it, so there only the snapshots go (true).
+    private async Task<bool> DropSnapshotsOfAnotherCpuAsync(VmMetadata metadata, string cpu, CancellationToken cancellationToken)
+    {
+        var why = $"VM '{Name}': its snapshots ({string.Join(", ", metadata.Snapshots)}) were saved on another virtual CPU ({metadata.Cpu ?? "not recorded"}; now {cpu}) and cannot resume on this one";
+        if (!Image.Id.StartsWith(BootableImage.BlankIdPrefix, StringComparison.Ordinal))
+        {
+            _log.Line($"{why}: its disk starts again from image {Image.Id}.");
+            return false;
+        }
+
+        foreach (var snapshot in metadata.Snapshots)
+        {
+            // One the overlay lacks already is no loss.
+            await Cli.Wrap("qemu-img").WithArguments(["snapshot", "-d", snapshot, OverlayPath]).WithValidation(false).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        WriteMetadata(new VmMetadata(Image.Id, []));
+        _log.Line($"{why}: deleted them; its disk stays as it is.");
+        return true;
+    }
 
     /// <summary>The snapshots in the overlay.</summary>
     public async Task<IReadOnlyList<string>> ListSnapshotsAsync(CancellationToken cancellationToken)

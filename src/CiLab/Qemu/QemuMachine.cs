@@ -100,63 +100,6 @@ public sealed partial class QemuMachine : IMachine, ILinkControl, IHardReset, IC
     public IGuestShell RootShell => new SshShell(Name, Endpoint("root"), Profile, _log);
 
     /// <summary>
-    /// Creates the overlay over the base image when it is missing, the base image changed, or (while the VM is stopped) its
-    /// snapshots were saved on another virtual CPU. Returns false when it was already up to date.
-    /// </summary>
-    public async Task<bool> SetupAsync(CancellationToken cancellationToken)
-    {
-        await AcquireAsync(cancellationToken).ConfigureAwait(false);
-        var metadata = ReadMetadata();
-        if (File.Exists(OverlayPath) && metadata?.ImageId == Image.Id)
-        {
-            var cpu = metadata.Snapshots.Count == 0 || IsRunning() ? null : ResumeCpu();
-            if (cpu is null || metadata.Cpu == cpu)
-            {
-                return false;
-            }
-
-            // A live snapshot resumes only on the virtual CPU it was saved on: a guest whose programs chose AVX2 code would
-            // meet a CPU without it. The disk goes back to the image, as on an image change, so the next snapshot is clean
-            // again; an installed system's disk is the only copy of it, so there only the snapshots go.
-            var why = $"VM '{Name}': its snapshots ({string.Join(", ", metadata.Snapshots)}) were saved on another virtual CPU ({metadata.Cpu ?? "not recorded"}; now {cpu}) and cannot resume on this one";
-            if (Image.Id.StartsWith(BootableImage.BlankIdPrefix, StringComparison.Ordinal))
-            {
-                foreach (var snapshot in metadata.Snapshots)
-                {
-                    // One the overlay lacks already is no loss.
-                    await Cli.Wrap("qemu-img").WithArguments(["snapshot", "-d", snapshot, OverlayPath]).WithValidation(false).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                WriteMetadata(new VmMetadata(Image.Id, []));
-                _log.Line($"{why}: deleted them; its disk stays as it is.");
-                return true;
-            }
-
-            _log.Line($"{why}: its disk starts again from image {Image.Id}.");
-        }
-
-        if (IsRunning())
-        {
-            throw new VmException($"VM '{Name}' runs on an older image; stop it before setting it up again.");
-        }
-
-        File.Delete(OverlayPath);
-        File.Delete(UefiVarsPath); // A new disk starts with an empty boot menu.
-        await Cli.Wrap("qemu-img")
-            .WithArguments("create", "-q", "-f", "qcow2", "-F", Image.DiskFormat, "-b", Path.GetFullPath(Image.DiskPath), OverlayPath)
-            .ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
-        WriteMetadata(new VmMetadata(Image.Id, []));
-        WriteKnownHost();
-        if (Image.CloudInitSeed)
-        {
-            var publicKey = (await File.ReadAllTextAsync(_state.PrivateKeyPath + ".pub", cancellationToken).ConfigureAwait(false)).Trim();
-            CloudInitSeed.Write(SeedPath, Name, Definition.User, publicKey, Profile.DefaultShell, QemuHardware.MacAddress);
-        }
-
-        return true;
-    }
-
-    /// <summary>
     /// Starts the VM and waits until SSH answers. Detached VMs outlive this process; owned ones are stopped when it ends.
     /// </summary>
     /// <exception cref="VmException">QEMU would not start (a port in use, say), the guest died or panicked, or it was not ready in time.</exception>
