@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using System.IO.Pipelines;
 using System.Text.RegularExpressions;
 using CiLab.Host;
 using CiLab.Machines;
@@ -28,9 +26,6 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
     // Past this many changed entries, rsync's own delta transfer is the better tool.
     private const int IncrementalLimit = 500;
 
-    // What the changes' command reads instead of the changes when the guest copy is not the one they apply to.
-    private static readonly byte[] NotAnArchive = "cilab: the guest copy changed, nothing to apply\n"u8.ToArray();
-
     /// <summary>Always left out: VCS data, build output, CiLab's own state and artifacts.</summary>
     public static IReadOnlyList<string> DefaultExcludes { get; } = [".git/", "artifacts/", ".cilab/", "bin/", "obj/", ".vs/", "node_modules/"];
 
@@ -43,49 +38,60 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
         filters.AddRange(DefaultExcludes.Concat(extraExcludes).Select(e => $"--exclude={e}"));
         var manifestPath = stateDirectory is null ? null : Path.Combine(stateDirectory, "sync", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(guestDirectory)))[..16] + ".json");
         Dictionary<string, string>? listing = null;
-        if (manifestPath is not null)
+        var previous = manifestPath is null ? null : SyncManifest.Load(manifestPath);
+        // The guest checks its copy, a channel for the changes opens, and the host lists its tree, all at once: each of
+        // the three costs about as much as the other two.
+        var guestUnchanged = previous is null ? null : GuestUnchangedAsync(guestDirectory, previous.Token, DefaultExcludes.Concat(extraExcludes), cancellationToken);
+        var changes = previous is null ? null : ChangeChannel.Open(ssh, cancellationToken);
+        try
         {
-            // The guest checks its copy while the host lists its tree: the two walks are most of an incremental sync.
-            var previous = SyncManifest.Load(manifestPath);
-            var guestUnchanged = previous is null ? null : GuestUnchangedAsync(guestDirectory, previous.Token, DefaultExcludes.Concat(extraExcludes), cancellationToken);
-            // Listed before anything is sent: a file changed meanwhile differs from the manifest next time, and goes again.
-            listing = SyncManifest.ParseListing((await RsyncAsync(["-a", "--list-only", .. filters, HostPath(hostDirectory)], local: true, cancellationToken).ConfigureAwait(false)).StandardOutput);
-            if (previous is not null && guestUnchanged is not null)
+            if (manifestPath is not null)
             {
-                if (await TryIncrementalAsync(hostDirectory, guestDirectory, previous, listing, guestUnchanged, clock, cancellationToken).ConfigureAwait(false) is { } incremental)
+                // Listed before anything is sent: a file changed meanwhile differs from the manifest next time, and goes again.
+                listing = SyncManifest.ParseListing((await RsyncAsync(["-a", "--list-only", .. filters, HostPath(hostDirectory)], local: true, cancellationToken).ConfigureAwait(false)).StandardOutput);
+                if (previous is not null
+                    && await TryIncrementalAsync(hostDirectory, guestDirectory, previous, listing, guestUnchanged!, changes!, clock, cancellationToken).ConfigureAwait(false) is { } incremental)
                 {
                     new SyncManifest(incremental.Token, listing).Save(manifestPath);
                     return incremental.Result;
                 }
             }
-        }
 
-        var arguments = new List<string> { "-az", "--delete", "--stats" };
-        arguments.AddRange(filters);
-        arguments.Add("--rsync-path=mkdir -p " + ShellQuoting.Quote(guestDirectory) + " && rsync");
-        arguments.AddRange([HostPath(hostDirectory), $"{ssh.Endpoint.Destination}:{guestDirectory}/"]);
-        HostCommandResult result;
-        try
-        {
-            result = await RsyncAsync(arguments, local: false, cancellationToken).ConfigureAwait(false);
-        }
-        catch (GuestConnectionException e) when (e.Detail.Contains("code 127", StringComparison.Ordinal) || e.Detail.Contains("rsync: not found", StringComparison.Ordinal) || e.Detail.Contains("command not found", StringComparison.Ordinal))
-        {
-            // Asking first would cost a round trip on every sync; a guest without rsync is the rare case.
-            return await TarAsync(hostDirectory, guestDirectory, extraExcludes, clock, cancellationToken).ConfigureAwait(false);
-        }
+            changes?.Abandon();
+            var arguments = new List<string> { "-az", "--delete", "--stats" };
+            arguments.AddRange(filters);
+            arguments.Add("--rsync-path=mkdir -p " + ShellQuoting.Quote(guestDirectory) + " && rsync");
+            arguments.AddRange([HostPath(hostDirectory), $"{ssh.Endpoint.Destination}:{guestDirectory}/"]);
+            HostCommandResult result;
+            try
+            {
+                result = await RsyncAsync(arguments, local: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (GuestConnectionException e) when (e.Detail.Contains("code 127", StringComparison.Ordinal) || e.Detail.Contains("rsync: not found", StringComparison.Ordinal) || e.Detail.Contains("command not found", StringComparison.Ordinal))
+            {
+                // Asking first would cost a round trip on every sync; a guest without rsync is the rare case.
+                return await TarAsync(hostDirectory, guestDirectory, extraExcludes, clock, cancellationToken).ConfigureAwait(false);
+            }
 
-        if (manifestPath is not null)
-        {
-            var token = Guid.NewGuid().ToString("N");
-            await ssh.RunAsync(new GuestCommand { Script = $"printf %s {token} > {ShellQuoting.Quote(guestDirectory + "/" + SyncManifest.TokenFile)}" }, cancellationToken).ConfigureAwait(false);
-            new SyncManifest(token, listing!).Save(manifestPath);
-        }
+            if (manifestPath is not null)
+            {
+                var token = Guid.NewGuid().ToString("N");
+                await ssh.RunAsync(new GuestCommand { Script = $"printf %s {token} > {ShellQuoting.Quote(guestDirectory + "/" + SyncManifest.TokenFile)}" }, cancellationToken).ConfigureAwait(false);
+                new SyncManifest(token, listing!).Save(manifestPath);
+            }
 
-        var files = Number(FilesTransferred(), result.StandardOutput);
-        var bytes = Number(BytesSent(), result.StandardOutput);
-        log.Line($"Synced {hostDirectory} to {ssh.VmName}:{guestDirectory}: {files} file(s), {bytes:N0} bytes in {clock.Elapsed.TotalSeconds:0.0}s.");
-        return new SyncResult("rsync", (int)files, bytes, clock.Elapsed);
+            var files = Number(FilesTransferred(), result.StandardOutput);
+            var bytes = Number(BytesSent(), result.StandardOutput);
+            log.Line($"Synced {hostDirectory} to {ssh.VmName}:{guestDirectory}: {files} file(s), {bytes:N0} bytes in {clock.Elapsed.TotalSeconds:0.0}s.");
+            return new SyncResult("rsync", (int)files, bytes, clock.Elapsed);
+        }
+        finally
+        {
+            if (changes is not null)
+            {
+                await changes.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task<HostCommandResult> RsyncAsync(List<string> arguments, bool local, CancellationToken cancellationToken)
@@ -113,21 +119,16 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
     }
 
     /// <summary>
-    /// Sends only what changed since <paramref name="previous"/>, as one tar stream and one guest command that first
-    /// checks the guest copy is the one that sync left; null (nothing done) when it is not, or when rsync suits better.
+    /// Sends only what changed since <paramref name="previous"/>, as one tar stream on <paramref name="changes"/> with a
+    /// line that first checks the guest copy is the one that sync left; null (nothing done) when it is not, or when rsync
+    /// suits better.
     /// </summary>
-    /// <remarks>
-    /// The command starts while the guest still checks its copy (<paramref name="guestUnchanged"/>): its channel and tar
-    /// get going meanwhile (an exec costs about 50 ms under TCG, a channel about 130 ms), and tar waits on its input,
-    /// which is sent only once the copy proved unchanged. Otherwise it gets <see cref="NotAnArchive"/>: tar refuses it,
-    /// and nothing is written. (Not an empty input: SSH.NET sends no end-of-file for an input never written to.)
-    /// </remarks>
     private async Task<(SyncResult Result, string Token)?> TryIncrementalAsync(
-        string hostDirectory, string guestDirectory, SyncManifest previous, Dictionary<string, string> current, Task<bool> guestUnchanged, Stopwatch clock, CancellationToken cancellationToken)
+        string hostDirectory, string guestDirectory, SyncManifest previous, Dictionary<string, string> current, Task<bool> guestUnchanged, ChangeChannel changes, Stopwatch clock, CancellationToken cancellationToken)
     {
         var (send, delete) = previous.Compare(current);
-        // Links, odd file types and names rsync had to escape go the full way.
-        if (send.Count + delete.Count > IncrementalLimit || send.Any(p => current[p][0] is not ('-' or 'd') || p.Contains("\\#", StringComparison.Ordinal)) || delete.Any(p => p.Contains("\\#", StringComparison.Ordinal)))
+        // Links, odd file types and names rsync had to escape go the full way: the changes' script is one line.
+        if (send.Count + delete.Count > IncrementalLimit || guestDirectory.Contains('\n', StringComparison.Ordinal) || send.Any(p => current[p][0] is not ('-' or 'd') || p.Contains("\\#", StringComparison.Ordinal)) || delete.Any(p => p.Contains("\\#", StringComparison.Ordinal)))
         {
             if (!await guestUnchanged.ConfigureAwait(false))
             {
@@ -137,74 +138,44 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
             return null;
         }
 
-        if (guestUnchanged.IsCompletedSuccessfully && !guestUnchanged.Result)
-        {
-            // Already known (after a restore the copy is usually gone, and the check ends at its first step): no command.
-            log.Line(ChangedSinceLastSync(guestDirectory));
-            return null;
-        }
-
         var token = Guid.NewGuid().ToString("N");
-        var directory = ShellQuoting.Quote(guestDirectory);
         var removal = delete.Count == 0 ? string.Empty : $"rm -rf -- {ShellQuoting.Join(delete)} && ";
         // The token is checked again here, next to the change.
-        var script = $"cd {directory} 2>/dev/null && {GuestTreeCheck.ReadToken("__cilab_t")} && [ \"$__cilab_t\" = {previous.Token} ] " +
+        var script = $"cd {ShellQuoting.Quote(guestDirectory)} 2>/dev/null && {GuestTreeCheck.ReadToken("__cilab_t")} && [ \"$__cilab_t\" = {previous.Token} ] " +
             $"|| {{ cat >/dev/null; echo stale; exit 0; }}; tar -xpf - && {removal}printf %s {token} > {SyncManifest.TokenFile} && echo applied";
         var list = Path.GetTempFileName();
         var archive = Path.GetTempFileName();
-        // Segments as large as a copy's buffer: SSH.NET sends each read as it comes, and 4 KB ones made 5 MB take 21 s.
-        var input = new Pipe(new PipeOptions(minimumSegmentSize: 1 << 16, pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
         try
         {
-            var upload = ssh.RunAsync(new GuestCommand { Script = script, ValidateExitCode = false }, input.Reader.AsStream(), cancellationToken);
-            // A command that ends before taking all its input (its connection died with the VM, say) reads no more: the
-            // copy into the pipe must not go on waiting for room.
-            _ = upload.ContinueWith(_ => input.Writer.CancelPendingFlush(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            bool unchanged;
+            await File.WriteAllTextAsync(list, string.Concat(send.Select(p => p + "\0")), cancellationToken).ConfigureAwait(false);
+            await Cli.Wrap("tar").WithArguments("-cf", archive, "-C", hostDirectory, "--no-recursion", "--null", "-T", list).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
+            GuestCommandResult applied;
             try
             {
-                await File.WriteAllTextAsync(list, string.Concat(send.Select(p => p + "\0")), cancellationToken).ConfigureAwait(false);
-                await Cli.Wrap("tar").WithArguments("-cf", archive, "-C", hostDirectory, "--no-recursion", "--null", "-T", list).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
-                unchanged = await guestUnchanged.ConfigureAwait(false);
-                if (unchanged)
+                // tar starts in the guest while the check still runs; it gets the archive only if the check passes.
+                await changes.BeginAsync(script, cancellationToken).ConfigureAwait(false);
+                if (!await guestUnchanged.ConfigureAwait(false))
                 {
-                    var stream = File.OpenRead(archive);
-                    await using (stream.ConfigureAwait(false))
-                    {
-                        await stream.CopyToAsync(input.Writer, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-                else
-                {
-                    input.Writer.Write(NotAnArchive);
-                }
-            }
-            catch (Exception e)
-            {
-                // Host-side tar or the check failed (a broken connection, say), the command ended early, or the sync was
-                // cancelled: the command is told off (written without waiting for room) and ends. An archive cut short
-                // makes tar fail too: no new token, and what it did unpack is newer than the old one, so the next check
-                // sends the whole tree.
-                input.Writer.Write(NotAnArchive);
-                await input.Writer.CompleteAsync().ConfigureAwait(false);
-                await Task.WhenAny(Task.WhenAll(upload, guestUnchanged)).ConfigureAwait(false);
-                if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
-                {
-                    // Not cancelled: the command ended first. Its connection's error says why; without one, rsync does it all.
-                    await upload.ConfigureAwait(false);
-                    log.Line($"Sending only the changes to {ssh.VmName}:{guestDirectory} ended before they were all sent: syncing it all.");
+                    log.Line(ChangedSinceLastSync(guestDirectory));
                     return null;
                 }
 
-                throw;
+                applied = await changes.FinishAsync(archive, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Not cancelled: the command ended before it took all its input. Its connection's error says why; without
+                // one, rsync does it all. What tar did unpack of an archive cut short is newer than the old token, so the
+                // next check sends the whole tree.
+                await changes.Command.ConfigureAwait(false);
+                log.Line($"Sending only the changes to {ssh.VmName}:{guestDirectory} ended before they were all sent: syncing it all.");
+                return null;
             }
 
-            await input.Writer.CompleteAsync().ConfigureAwait(false);
-            var applied = await upload.ConfigureAwait(false);
             var said = applied.StandardOutput.Trim();
-            if (!unchanged || said != "applied")
+            if (said != "applied")
             {
-                log.Line(!unchanged || said == "stale"
+                log.Line(said == "stale"
                     ? ChangedSinceLastSync(guestDirectory)
                     : $"Sending only the changes to {ssh.VmName}:{guestDirectory} failed ({applied.StandardError.Trim()}): syncing it all.");
                 return null;
