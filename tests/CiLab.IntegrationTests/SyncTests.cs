@@ -119,6 +119,25 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
         Assert.Equal(("incremental", 0), ((await sync.SyncAsync(_source, target, [], Ct)) is var unchanged ? (unchanged.Method, unchanged.FilesTransferred) : default));
     }
 
+    [Fact]
+    public async Task A_changes_channel_whose_command_died_before_its_input_sends_no_more_and_says_how_it_ended()
+    {
+        // 4 MB: more than the pipe holds, so a write that waited for a reader that is gone would never end.
+        var archive = Path.Combine(_source, "archive");
+        File.WriteAllBytes(archive, new byte[4 << 20]);
+        var changes = ChangeChannel.Open(guest.Vm.Ssh, Ct);
+        await using (changes)
+        {
+            // The command ends before it is given its line; the channel's own flush of that line is the one its end cancels.
+            await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = "until pkill -KILL -f 'read -r __cilab_[c]hanges'; do sleep 0.1; done" }, Ct);
+            await changes.Command.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            await changes.BeginAsync("cat > /dev/null; echo applied", Ct);
+
+            var ended = await changes.FinishAsync(archive, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            Assert.Equal((137, ""), (ended.ExitCode, ended.StandardOutput));
+        }
+    }
+
     public void Dispose() => Directory.Delete(_source, recursive: true);
 
     private void Write(string relative, string content)

@@ -14,7 +14,7 @@ namespace CiLab.Sync;
 internal sealed class ChangeChannel : IAsyncDisposable
 {
     // sh's read takes one byte at a time from a pipe, so what follows the line stays for the line's own commands.
-    private const string Reader = "IFS= read -r __cilab_s || exit 0; eval \"$__cilab_s\"";
+    private const string Reader = "IFS= read -r __cilab_changes || exit 0; eval \"$__cilab_changes\"";
 
     // Segments as large as a copy's buffer: SSH.NET sends each read as it comes, and 4 KB ones made 5 MB take 21 s.
     private readonly Pipe _input = new(new PipeOptions(minimumSegmentSize: 1 << 16, pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
@@ -24,8 +24,7 @@ internal sealed class ChangeChannel : IAsyncDisposable
     private ChangeChannel(SshShell ssh, CancellationToken cancellationToken)
     {
         Command = ssh.RunAsync(new GuestCommand { Script = Reader, ValidateExitCode = false }, _input.Reader.AsStream(), cancellationToken);
-        // A command that ends before taking all its input (its connection died with the VM, say) reads no more: a copy
-        // into the pipe must not go on waiting for room.
+        // A command that ends before taking all its input reads no more: a write into the pipe must not wait for room.
         _ = Command.ContinueWith(_ => _input.Writer.CancelPendingFlush(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
@@ -50,13 +49,25 @@ internal sealed class ChangeChannel : IAsyncDisposable
         await _input.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Sends <paramref name="archive"/> as the rest of the input, and waits for the command to end.</summary>
+    /// <summary>
+    /// Sends <paramref name="archive"/> as the rest of the input, and waits for the command to end. A command that ended
+    /// before taking it all (its connection died with the VM, say) reads no more: the rest is not sent, and its result,
+    /// or its failure, is what comes back.
+    /// </summary>
     public async Task<GuestCommandResult> FinishAsync(string archive, CancellationToken cancellationToken)
     {
         var stream = File.OpenRead(archive);
         await using (stream.ConfigureAwait(false))
         {
-            await stream.CopyToAsync(_input.Writer, cancellationToken).ConfigureAwait(false);
+            var buffer = new byte[1 << 16];
+            for (int read; (read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0;)
+            {
+                // Checked before each write, since the flush that the command's end cancels may have been an earlier one.
+                if (Command.IsCompleted || (await _input.Writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false)).IsCanceled)
+                {
+                    return await Command.ConfigureAwait(false);
+                }
+            }
         }
 
         _completed = true;

@@ -149,29 +149,17 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
         {
             await File.WriteAllTextAsync(list, string.Concat(send.Select(p => p + "\0")), cancellationToken).ConfigureAwait(false);
             await Cli.Wrap("tar").WithArguments("-cf", archive, "-C", hostDirectory, "--no-recursion", "--null", "-T", list).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
-            GuestCommandResult applied;
-            try
+            // tar starts in the guest while the check still runs; it gets the archive only if the check passes.
+            await changes.BeginAsync(script, cancellationToken).ConfigureAwait(false);
+            if (!await guestUnchanged.ConfigureAwait(false))
             {
-                // tar starts in the guest while the check still runs; it gets the archive only if the check passes.
-                await changes.BeginAsync(script, cancellationToken).ConfigureAwait(false);
-                if (!await guestUnchanged.ConfigureAwait(false))
-                {
-                    log.Line(ChangedSinceLastSync(guestDirectory));
-                    return null;
-                }
-
-                applied = await changes.FinishAsync(archive, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Not cancelled: the command ended before it took all its input. Its connection's error says why; without
-                // one, rsync does it all. What tar did unpack of an archive cut short is newer than the old token, so the
-                // next check sends the whole tree.
-                await changes.Command.ConfigureAwait(false);
-                log.Line($"Sending only the changes to {ssh.VmName}:{guestDirectory} ended before they were all sent: syncing it all.");
+                log.Line(ChangedSinceLastSync(guestDirectory));
                 return null;
             }
 
+            // An archive cut short makes tar fail: no new token, and what it did unpack is newer than the old one, so the
+            // next check sends the whole tree.
+            var applied = await changes.FinishAsync(archive, cancellationToken).ConfigureAwait(false);
             var said = applied.StandardOutput.Trim();
             if (said != "applied")
             {
