@@ -97,8 +97,10 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
         Write("dir/c.txt", "three");
         Write(".gitignore", "*.log\n");
         Write("x.log", "ignored");
+        await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = $"rm -rf {target}" }, Ct);
         var sync = new CodeSync(guest.Vm.Ssh, NullLogger.Instance, Path.Combine(_source, ".cilab"));
-        Assert.Equal("rsync", (await sync.SyncAsync(_source, target, [], Ct)).Method);
+        Assert.Equal(("copy", 4), (await sync.SyncAsync(_source, target, [], Ct)) is var first ? (first.Method, first.FilesTransferred) : default);
+        Assert.Equal(".cilab-sync-token\n.gitignore\na.txt\ndir/b.txt\ndir/c.txt\n", await List(target));
 
         Write("a.txt", "one, changed");
         File.Delete(Path.Combine(_source, "dir/c.txt"));
@@ -117,6 +119,14 @@ public sealed class SyncTests(SshGuest guest) : IClassFixture<SshGuest>, IDispos
         Assert.Equal("one, changed again", await Cat(target + "/a.txt"));
 
         Assert.Equal(("incremental", 0), ((await sync.SyncAsync(_source, target, [], Ct)) is var unchanged ? (unchanged.Method, unchanged.FilesTransferred) : default));
+
+        // Gone, as after restoring a snapshot taken before the first sync: the whole tree goes again as one stream.
+        await guest.Vm.Ssh.RunAsync(new GuestCommand { Script = $"rm -rf {target}" }, Ct);
+        Write("dir/b.txt", "two, changed");
+        Assert.Equal(("copy", 4), (await sync.SyncAsync(_source, target, [], Ct)) is var again ? (again.Method, again.FilesTransferred) : default);
+        Assert.Equal(".cilab-sync-token\n.gitignore\na.txt\ndir/b.txt\ndir/new dir/d.txt\n", await List(target));
+        Assert.Equal("two, changed", await Cat(target + "/dir/b.txt"));
+        Assert.Equal(("incremental", 0), ((await sync.SyncAsync(_source, target, [], Ct)) is var after ? (after.Method, after.FilesTransferred) : default));
     }
 
     [Fact]

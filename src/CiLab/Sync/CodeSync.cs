@@ -26,6 +26,9 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
     // Past this many changed entries, rsync's own delta transfer is the better tool.
     private const int IncrementalLimit = 500;
 
+    // A new copy goes as one archive, made on the host first: past this size rsync's streaming suits better.
+    private const long NewCopyLimit = 256L << 20;
+
     /// <summary>Always left out: VCS data, build output, CiLab's own state and artifacts.</summary>
     public static IReadOnlyList<string> DefaultExcludes { get; } = [".git/", "artifacts/", ".cilab/", "bin/", "obj/", ".vs/", "node_modules/"];
 
@@ -40,20 +43,34 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
         Dictionary<string, string>? listing = null;
         var previous = manifestPath is null ? null : SyncManifest.Load(manifestPath);
         // The guest checks its copy, a channel for the changes opens, and the host lists its tree, all at once: each of
-        // the three costs about as much as the other two.
-        var guestUnchanged = previous is null ? null : GuestUnchangedAsync(guestDirectory, previous.Token, DefaultExcludes.Concat(extraExcludes), cancellationToken);
-        var changes = previous is null ? null : ChangeChannel.Open(ssh, cancellationToken);
+        // the three costs about as much as the other two. Without a manifest no token can match (a fresh one is asked
+        // for), and the check can only find the copy absent.
+        var guestState = manifestPath is null ? null : GuestStateAsync(guestDirectory, previous?.Token ?? Guid.NewGuid().ToString("N"), DefaultExcludes.Concat(extraExcludes), cancellationToken);
+        var changes = manifestPath is null ? null : ChangeChannel.Open(ssh, cancellationToken);
         try
         {
             if (manifestPath is not null)
             {
                 // Listed before anything is sent: a file changed meanwhile differs from the manifest next time, and goes again.
                 listing = SyncManifest.ParseListing((await RsyncAsync(["-a", "--list-only", .. filters, HostPath(hostDirectory)], local: true, cancellationToken).ConfigureAwait(false)).StandardOutput);
-                if (previous is not null
-                    && await TryIncrementalAsync(hostDirectory, guestDirectory, previous, listing, guestUnchanged!, changes!, clock, cancellationToken).ConfigureAwait(false) is { } incremental)
+                var absentAtFirst = IsAbsent(guestState!);
+                var sent = await TryChangesAsync(hostDirectory, guestDirectory, previous, listing, guestState!, changes!, clock, cancellationToken).ConfigureAwait(false);
+                if (sent is null && !absentAtFirst && IsAbsent(guestState!))
                 {
-                    new SyncManifest(incremental.Token, listing).Save(manifestPath);
-                    return incremental.Result;
+                    // The check ended only after the changes were staked on an unchanged copy (after a restore its fresh
+                    // connection takes longer than the host's listing): the new copy goes on a channel of its own.
+                    changes!.Abandon();
+                    var second = ChangeChannel.Open(ssh, cancellationToken);
+                    await using (second.ConfigureAwait(false))
+                    {
+                        sent = await TryChangesAsync(hostDirectory, guestDirectory, previous, listing, guestState!, second, clock, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                if (sent is { } done)
+                {
+                    new SyncManifest(done.Token, listing).Save(manifestPath);
+                    return done.Result;
                 }
             }
 
@@ -112,25 +129,27 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
         return result;
     }
 
-    private async Task<bool> GuestUnchangedAsync(string guestDirectory, string token, IEnumerable<string> excludes, CancellationToken cancellationToken)
-    {
-        var check = await ssh.RunAsync(new GuestCommand { Script = GuestTreeCheck.Script(guestDirectory, token, excludes), ValidateExitCode = false }, cancellationToken).ConfigureAwait(false);
-        return check.StandardOutput.Trim() == GuestTreeCheck.Unchanged;
-    }
+    private async Task<string> GuestStateAsync(string guestDirectory, string token, IEnumerable<string> excludes, CancellationToken cancellationToken) =>
+        (await ssh.RunAsync(new GuestCommand { Script = GuestTreeCheck.Script(guestDirectory, token, excludes), ValidateExitCode = false }, cancellationToken).ConfigureAwait(false)).StandardOutput.Trim();
 
     /// <summary>
-    /// Sends only what changed since <paramref name="previous"/>, as one tar stream on <paramref name="changes"/> with a
-    /// line that first checks the guest copy is the one that sync left; null (nothing done) when it is not, or when rsync
-    /// suits better.
+    /// Sends only what changed since <paramref name="previous"/> — or, where the guest has no copy at all, the whole tree —
+    /// as one tar stream on <paramref name="changes"/>, after a line that first checks the guest copy is still the one
+    /// this assumed; null (nothing done) when it is not, or when rsync suits better.
     /// </summary>
-    private async Task<(SyncResult Result, string Token)?> TryIncrementalAsync(
-        string hostDirectory, string guestDirectory, SyncManifest previous, Dictionary<string, string> current, Task<bool> guestUnchanged, ChangeChannel changes, Stopwatch clock, CancellationToken cancellationToken)
+    private async Task<(SyncResult Result, string Token)?> TryChangesAsync(
+        string hostDirectory, string guestDirectory, SyncManifest? previous, Dictionary<string, string> current, Task<string> guestState, ChangeChannel changes, Stopwatch clock, CancellationToken cancellationToken)
     {
-        var (send, delete) = previous.Compare(current);
+        // An absent copy is known at the check's first step, long before the host has listed its tree; a copy still being
+        // walked is taken to be unchanged while the changes are prepared, and they are sent only if it is.
+        var absent = IsAbsent(guestState);
+        var basis = absent ? SyncManifest.Empty : previous;
+        var (send, delete) = basis?.Compare(current) ?? ([], []);
         // Links, odd file types and names rsync had to escape go the full way: the changes' script is one line.
-        if (send.Count + delete.Count > IncrementalLimit || guestDirectory.Contains('\n', StringComparison.Ordinal) || send.Any(p => current[p][0] is not ('-' or 'd') || p.Contains("\\#", StringComparison.Ordinal)) || delete.Any(p => p.Contains("\\#", StringComparison.Ordinal)))
+        if (basis is null || (absent ? send.Sum(p => SyncManifest.Size(current[p])) > NewCopyLimit : send.Count + delete.Count > IncrementalLimit) || guestDirectory.Contains('\n', StringComparison.Ordinal)
+            || send.Any(p => current[p][0] is not ('-' or 'd') || p.Contains("\\#", StringComparison.Ordinal)) || delete.Any(p => p.Contains("\\#", StringComparison.Ordinal)))
         {
-            if (!await guestUnchanged.ConfigureAwait(false))
+            if (!absent && await guestState.ConfigureAwait(false) is not (GuestTreeCheck.Unchanged or GuestTreeCheck.Absent))
             {
                 log.Line(ChangedSinceLastSync(guestDirectory));
             }
@@ -139,10 +158,14 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
         }
 
         var token = Guid.NewGuid().ToString("N");
+        var directory = ShellQuoting.Quote(guestDirectory);
         var removal = delete.Count == 0 ? string.Empty : $"rm -rf -- {ShellQuoting.Join(delete)} && ";
-        // The token is checked again here, next to the change.
-        var script = $"cd {ShellQuoting.Quote(guestDirectory)} 2>/dev/null && {GuestTreeCheck.ReadToken("__cilab_t")} && [ \"$__cilab_t\" = {previous.Token} ] " +
-            $"|| {{ cat >/dev/null; echo stale; exit 0; }}; tar -xpf - && {removal}printf %s {token} > {SyncManifest.TokenFile} && echo applied";
+        // What the check found is checked again here, next to the change.
+        const string Stale = "{ cat >/dev/null; echo stale; exit 0; }";
+        var script = absent
+            ? $"if [ -e {directory} ] || [ -L {directory} ]; then {Stale}; fi; mkdir -p {directory} && cd {directory} && "
+            : $"cd {directory} 2>/dev/null && {GuestTreeCheck.ReadToken("__cilab_t")} && [ \"$__cilab_t\" = {previous!.Token} ] || {Stale}; ";
+        script += $"tar -xpf - && {removal}printf %s {token} > {SyncManifest.TokenFile} && echo applied";
         var list = Path.GetTempFileName();
         var archive = Path.GetTempFileName();
         try
@@ -151,9 +174,13 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
             await Cli.Wrap("tar").WithArguments("-cf", archive, "-C", hostDirectory, "--no-recursion", "--null", "-T", list).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
             // tar starts in the guest while the check still runs; it gets the archive only if the check passes.
             await changes.BeginAsync(script, cancellationToken).ConfigureAwait(false);
-            if (!await guestUnchanged.ConfigureAwait(false))
+            if (!absent && await guestState.ConfigureAwait(false) is var state && state != GuestTreeCheck.Unchanged)
             {
-                log.Line(ChangedSinceLastSync(guestDirectory));
+                if (state != GuestTreeCheck.Absent)
+                {
+                    log.Line(ChangedSinceLastSync(guestDirectory));
+                }
+
                 return null;
             }
 
@@ -171,8 +198,9 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
 
             var bytes = new FileInfo(archive).Length;
             var files = send.Count(p => current[p][0] == '-');
-            log.Line($"Synced {hostDirectory} to {ssh.VmName}:{guestDirectory}: {files} changed file(s), {delete.Count} deletion(s), {bytes:N0} bytes in {clock.Elapsed.TotalSeconds:0.0}s (only the changes).");
-            return (new SyncResult("incremental", files, bytes, clock.Elapsed), token);
+            var what = absent ? $"{files} file(s) as a new copy" : $"{files} changed file(s), {delete.Count} deletion(s)";
+            log.Line($"Synced {hostDirectory} to {ssh.VmName}:{guestDirectory}: {what}, {bytes:N0} bytes in {clock.Elapsed.TotalSeconds:0.0}s (one tar stream).");
+            return (new SyncResult(absent ? "copy" : "incremental", files, bytes, clock.Elapsed), token);
         }
         finally
         {
@@ -180,6 +208,8 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
             File.Delete(archive);
         }
     }
+
+    private static bool IsAbsent(Task<string> guestState) => guestState.IsCompletedSuccessfully && guestState.Result == GuestTreeCheck.Absent;
 
     private string ChangedSinceLastSync(string guestDirectory) =>
         $"The copy in {ssh.VmName}:{guestDirectory} changed since the last sync (or is not that sync's): syncing it all.";

@@ -13,12 +13,19 @@ internal static class GuestTreeCheck
     /// <summary>What the script prints when the copy is unchanged.</summary>
     public const string Unchanged = "unchanged";
 
-    /// <summary>A POSIX sh script that prints <see cref="Unchanged"/> when <paramref name="directory"/> is unchanged since <paramref name="token"/>.</summary>
+    /// <summary>What the script prints when there is no copy at all (nothing by that name): a restored snapshot's, often.</summary>
+    public const string Absent = "absent";
+
+    /// <summary>
+    /// A POSIX sh script that prints <see cref="Unchanged"/> when <paramref name="directory"/> is unchanged since
+    /// <paramref name="token"/>, <see cref="Absent"/> when nothing has its name, and nothing otherwise.
+    /// </summary>
     public static string Script(string directory, string token, IEnumerable<string> excludes)
     {
+        var quoted = ShellQuoting.Quote(directory);
         var walk = $"find . {Prune(excludes)}-cnewer {SyncManifest.TokenFile} -print -quit";
-        return $"cd {ShellQuoting.Quote(directory)} 2>/dev/null && {ReadToken("__cilab_t")} && [ \"$__cilab_t\" = {ShellQuoting.Quote(token)} ] " +
-            $"&& [ -z \"$({walk})\" ] && echo {Unchanged}";
+        return $"if cd {quoted} 2>/dev/null; then {ReadToken("__cilab_t")} && [ \"$__cilab_t\" = {ShellQuoting.Quote(token)} ] " +
+            $"&& [ -z \"$({walk})\" ] && echo {Unchanged}; elif ! [ -e {quoted} ] && ! [ -L {quoted} ]; then echo {Absent}; fi";
     }
 
     /// <summary>

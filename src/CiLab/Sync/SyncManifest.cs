@@ -12,6 +12,9 @@ internal sealed record SyncManifest(string Token, IReadOnlyDictionary<string, st
     /// <summary>The token file in the guest folder.</summary>
     public const string TokenFile = ".cilab-sync-token";
 
+    /// <summary>What an absent copy holds: nothing.</summary>
+    public static SyncManifest Empty { get; } = new(string.Empty, new Dictionary<string, string>());
+
     public static SyncManifest? Load(string path)
     {
         try
@@ -61,6 +64,9 @@ internal sealed record SyncManifest(string Token, IReadOnlyDictionary<string, st
 
         return entries;
     }
+
+    /// <summary>The size in bytes an entry's stamp gives.</summary>
+    public static long Size(string stamp) => long.Parse(stamp.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>What changed from this manifest to <paramref name="current"/>: entries to send, and paths to delete.</summary>
     public (List<string> Send, List<string> Delete) Compare(IReadOnlyDictionary<string, string> current)

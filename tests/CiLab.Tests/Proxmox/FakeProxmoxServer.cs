@@ -113,10 +113,20 @@ internal sealed partial class FakeProxmoxServer : IDisposable
             {
                 Handle(context);
             }
+            catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+            {
+                // The client hung up before its answer was written (a timed-out poll, say): its business, not the server's.
+            }
             catch (Exception e)
             {
                 Violations.Enqueue($"server error: {e.Message}");
-                Answer(context.Response, 500, "fake server error", null);
+                try
+                {
+                    Answer(context.Response, 500, "fake server error", null);
+                }
+                catch (Exception gone) when (gone is HttpListenerException or IOException or ObjectDisposedException)
+                {
+                }
             }
         }
     }

@@ -26,9 +26,18 @@ public sealed class GuestTreeCheckTests : IDisposable
     [Fact]
     public void An_untouched_copy_with_its_token_is_unchanged_and_another_token_is_not()
     {
-        Assert.True(Unchanged("t1"));
-        Assert.False(Unchanged("t2"));
-        Assert.False(Check(Path.Combine(_tree, "missing"), "t1"));
+        Assert.Equal(GuestTreeCheck.Unchanged, Check(_tree, "t1"));
+        Assert.Equal("", Check(_tree, "t2"));
+    }
+
+    [Fact]
+    public void Only_a_name_with_nothing_behind_it_is_absent()
+    {
+        Assert.Equal(GuestTreeCheck.Absent, Check(Path.Combine(_tree, "missing"), "t1"));
+        Assert.Equal(GuestTreeCheck.Absent, Check(Path.Combine(_tree, "missing", "deeper"), "t1"));
+        Assert.Equal("", Check(Path.Combine(_tree, "keep.txt"), "t1"));
+        File.CreateSymbolicLink(Path.Combine(_tree, "dangling"), Path.Combine(_tree, "nowhere"));
+        Assert.Equal("", Check(Path.Combine(_tree, "dangling"), "t1"));
     }
 
     [Theory]
@@ -62,14 +71,14 @@ public sealed class GuestTreeCheckTests : IDisposable
         Assert.False(Unchanged("t1"));
     }
 
-    private bool Unchanged(string token) => Check(_tree, token);
+    private bool Unchanged(string token) => Check(_tree, token) == GuestTreeCheck.Unchanged;
 
-    private static bool Check(string directory, string token)
+    private static string Check(string directory, string token)
     {
         var sh = Process.Start(new ProcessStartInfo("sh", ["-c", GuestTreeCheck.Script(directory, token, Excludes)]) { RedirectStandardOutput = true })!;
         var output = sh.StandardOutput.ReadToEnd();
         sh.WaitForExit();
-        return output.Trim() == GuestTreeCheck.Unchanged;
+        return output.Trim();
     }
 
     private void Write(string relative, string content)

@@ -20,6 +20,7 @@ public sealed class SyncManifestTests
         Assert.Equal(["a file with  spaces", "link", "src", "src/main.go"], entries.Keys.Order(StringComparer.Ordinal));
         Assert.Equal("-rw-r--r-- 1755 2026/11/22 04:03:36", entries["src/main.go"]);
         Assert.Equal("lrwxrwxrwx 6 2026/11/22 06:29:53 -> target", entries["link"]);
+        Assert.Equal([4096L, 1755L, 37L], new[] { "src", "src/main.go", "a file with  spaces" }.Select(p => SyncManifest.Size(entries[p])));
     }
 
     [Fact]
