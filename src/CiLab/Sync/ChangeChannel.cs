@@ -76,9 +76,9 @@ internal sealed class ChangeChannel : IAsyncDisposable
     }
 
     /// <summary>
-    /// Tells the command to end without waiting for it: unused, it gets an empty line; cut short while its archive went
-    /// in, one more line, which tar refuses, so nothing more is written. (Never nothing at all: SSH.NET sends no
-    /// end-of-file for an input never written to.)
+    /// Tells the command to end without waiting for it: never given its line, it gets an empty one; given its line, it
+    /// gets a line that tar refuses as (or at the end of) its archive, so no token is written. (Never nothing at all:
+    /// SSH.NET sends no end-of-file for an input never written to.)
     /// </summary>
     public void Abandon()
     {

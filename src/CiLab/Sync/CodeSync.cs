@@ -13,13 +13,15 @@ namespace CiLab.Sync;
 /// <summary>
 /// Syncs a host folder into a guest with rsync over a multiplexed OpenSSH connection: deletions follow
 /// the host, build output, VCS data, lab state and the project's .gitignore patterns stay out. Falls back to tar
-/// over SSH.NET when the guest has no rsync, and sends small change sets as one tar stream over SSH.NET too.
+/// over SSH.NET when the guest has no rsync, and sends small change sets, and the whole tree to a guest with no copy yet,
+/// as one tar stream over SSH.NET too.
 /// </summary>
 /// <param name="ssh">The guest.</param>
 /// <param name="log">Where a line per sync goes.</param>
 /// <param name="stateDirectory">
 /// Where to keep a manifest of each sync (the VM's state folder). With it, a sync to a guest copy that nobody touched
 /// since the last one sends only what changed on the host, without rsync walking the tree on both sides.
+/// Without it, every sync is rsync's.
 /// </param>
 public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDirectory = null)
 {

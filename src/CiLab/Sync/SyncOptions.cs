@@ -8,7 +8,8 @@ public sealed record SyncOptions
 
     /// <summary>
     /// Where to keep a manifest of each sync (the VM's state folder): with it, a sync to a guest copy nobody touched since
-    /// sends only what changed on the host. None: every sync compares both trees.
+    /// sends only what changed on the host, and a guest with no copy gets the tree as one stream. None: every sync
+    /// compares both trees.
     /// </summary>
     public string? StateDirectory { get; init; }
 }
