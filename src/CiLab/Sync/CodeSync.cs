@@ -151,9 +151,9 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
         if (basis is null || (absent ? send.Sum(p => SyncManifest.Size(current[p])) > NewCopyLimit : send.Count + delete.Count > IncrementalLimit) || guestDirectory.Contains('\n', StringComparison.Ordinal)
             || send.Any(p => current[p][0] is not ('-' or 'd') || p.Contains("\\#", StringComparison.Ordinal)) || delete.Any(p => p.Contains("\\#", StringComparison.Ordinal)))
         {
-            if (!absent && await guestState.ConfigureAwait(false) is not (GuestTreeCheck.Unchanged or GuestTreeCheck.Absent))
+            if (!absent)
             {
-                log.Line(ChangedSinceLastSync(guestDirectory));
+                await ProvedUnchangedAsync(guestState, guestDirectory).ConfigureAwait(false);
             }
 
             return null;
@@ -176,13 +176,8 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
             await Cli.Wrap("tar").WithArguments("-cf", archive, "-C", hostDirectory, "--no-recursion", "--null", "-T", list).ExecuteBoundedAsync(cancellationToken).ConfigureAwait(false);
             // tar starts in the guest while the check still runs; it gets the archive only if the check passes.
             await changes.BeginAsync(script, cancellationToken).ConfigureAwait(false);
-            if (!absent && await guestState.ConfigureAwait(false) is var state && state != GuestTreeCheck.Unchanged)
+            if (!absent && !await ProvedUnchangedAsync(guestState, guestDirectory).ConfigureAwait(false))
             {
-                if (state != GuestTreeCheck.Absent)
-                {
-                    log.Line(ChangedSinceLastSync(guestDirectory));
-                }
-
                 return null;
             }
 
@@ -209,6 +204,18 @@ public sealed partial class CodeSync(SshShell ssh, ILogger log, string? stateDir
             File.Delete(list);
             File.Delete(archive);
         }
+    }
+
+    // Whether the check found the copy unchanged; a touched copy is logged here, an absent one is the caller's to send.
+    private async Task<bool> ProvedUnchangedAsync(Task<string> guestState, string guestDirectory)
+    {
+        var state = await guestState.ConfigureAwait(false);
+        if (state is not (GuestTreeCheck.Unchanged or GuestTreeCheck.Absent))
+        {
+            log.Line(ChangedSinceLastSync(guestDirectory));
+        }
+
+        return state == GuestTreeCheck.Unchanged;
     }
 
     private static bool IsAbsent(Task<string> guestState) => guestState.IsCompletedSuccessfully && guestState.Result == GuestTreeCheck.Absent;

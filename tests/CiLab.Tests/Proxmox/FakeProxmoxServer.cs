@@ -113,7 +113,7 @@ internal sealed partial class FakeProxmoxServer : IDisposable
             {
                 Handle(context);
             }
-            catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+            catch (Exception e) when (ClientGone(e))
             {
                 // The client hung up before its answer was written (a timed-out poll, say): its business, not the server's.
             }
@@ -124,12 +124,14 @@ internal sealed partial class FakeProxmoxServer : IDisposable
                 {
                     Answer(context.Response, 500, "fake server error", null);
                 }
-                catch (Exception gone) when (gone is HttpListenerException or IOException or ObjectDisposedException)
+                catch (Exception gone) when (ClientGone(gone))
                 {
                 }
             }
         }
     }
+
+    private static bool ClientGone(Exception e) => e is HttpListenerException or IOException or ObjectDisposedException;
 
     private void Handle(HttpListenerContext context)
     {
